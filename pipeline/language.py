@@ -1,0 +1,54 @@
+"""``Pipeline``: the components of ``configs/pipeline.yaml`` applied to a document in order."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from . import registry
+from .config import load_config
+from .doc import Document
+from .normalising import NormalisedText, normalise
+
+
+@dataclass
+class Pipeline:
+    """Runs each component as ``component(doc, view)``; components add to ``doc`` in place."""
+
+    components: list = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_config(cls, config: Optional[str | dict] = None) -> "Pipeline":
+        cfg = config if isinstance(config, dict) else load_config(config or "pipeline")
+        comps, names = [], []
+        for spec in cfg["components"]:
+            comps.append(registry.create(spec["name"], spec.get("settings")))
+            names.append(spec["name"])
+        return cls(comps, names)
+
+    def __call__(self, doc: Document) -> Document:
+        view = normalise(doc.text)
+        for comp in self.components:
+            comp(doc, view)
+        for i, e in enumerate(sorted(doc.entities, key=lambda e: (e.start, e.end)), 1):
+            e.id = f"e{i}"
+        doc.entities.sort(key=lambda e: (e.start, e.end))
+        return doc
+
+
+_DEFAULT: Optional[Pipeline] = None
+
+
+def default_pipeline() -> Pipeline:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Pipeline.from_config()
+    return _DEFAULT
+
+
+def extract(text: str, doc_id: str = "doc", pipeline: Optional[Pipeline] = None) -> Document:
+    """Extract entities and facts from a report's text: the library's main entry point."""
+    return (pipeline or default_pipeline())(Document(id=doc_id, text=text))
+
+
+__all__ = ["Pipeline", "extract", "default_pipeline", "NormalisedText"]

@@ -1,0 +1,133 @@
+"""A normalised view of the original text that the taggers read, with an exact map back.
+
+Each character of the normalised string remembers the original characters it came from
+(``starts[i]``, ``ends[i]``), so a span found in the view maps back to the original text
+exactly, whatever was widened (㎡ → 平方米), narrowed (full-width digits) or dropped
+(layout spaces inside a number).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .doc import Span
+
+_WIDE_OFFSET = 0xFEE0  # U+FF01..U+FF5E -> U+0021..U+007E
+_SPACES = "\u3000\u00a0\u2002\u2003\u2009\u200b\u202f\ufeff"
+_SYMBOLS = {"㎡": "平方米", "㎞": "公里", "㎏": "公斤", "㎝": "厘米", "㎜": "毫米", "㏊": "公顷",
+            "m²": "平方米", "m³": "立方米", "km²": "平方公里", "hm²": "公顷", "平米": "平方米",
+            "·": ".", "．": "."}
+_DIGIT_LIKE = {"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1"}
+
+
+@dataclass
+class NormalisedText:
+    text: str
+    starts: list[int]
+    ends: list[int]
+    original: str
+
+    def to_original(self, start: int, end: int) -> Span:
+        """Map a span of the normalised view back onto the original text."""
+        if end <= start:
+            o = self.starts[start] if start < len(self.starts) else len(self.original)
+            return Span(o, o, "")
+        o_start, o_end = self.starts[start], self.ends[end - 1]
+        return Span(o_start, o_end, self.original[o_start:o_end])
+
+    def from_original(self, start: int) -> int:
+        """The first normalised index whose source begins at or after an original offset."""
+        import bisect
+        return bisect.bisect_left(self.starts, start)
+
+
+class _Builder:
+    def __init__(self, original: str):
+        self.original = original
+        self.out: list[str] = []
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def emit(self, piece: str, o_start: int, o_end: int) -> None:
+        for ch in piece:
+            self.out.append(ch)
+            self.starts.append(o_start)
+            self.ends.append(o_end)
+
+    def build(self) -> NormalisedText:
+        return NormalisedText("".join(self.out), self.starts, self.ends, self.original)
+
+
+def _narrow(ch: str) -> str:
+    o = ord(ch)
+    if 0xFF01 <= o <= 0xFF5E:
+        return chr(o - _WIDE_OFFSET)
+    if ch in _SPACES:
+        return " "
+    return ch
+
+
+_SYMBOL_RE = re.compile("|".join(sorted(map(re.escape, _SYMBOLS), key=len, reverse=True)))
+
+
+def normalise(text: str) -> NormalisedText:
+    """Return the normalised view of ``text``.
+
+    Steps, each keeping the offset map: full-width ASCII → half-width; exotic spaces → space;
+    unit symbols (㎡, m², 平米) → their Chinese names; inside numbers, OCR look-alikes
+    (O→0, l→1), full-width commas between digit groups, and layout spaces are repaired.
+    """
+    # Pass 1: character-wise narrowing (1:1).
+    narrowed = "".join(_narrow(c) for c in text)
+    b = _Builder(text)
+    i, n = 0, len(narrowed)
+    while i < n:
+        m = _SYMBOL_RE.match(narrowed, i)
+        if m:
+            piece = m.group(0)
+            # "m²" etc. only as a unit after a number or space; "平米" always.
+            b.emit(_SYMBOLS[piece], i, m.end())
+            i = m.end()
+            continue
+        ch = narrowed[i]
+        prev = narrowed[i - 1] if i else ""
+        nxt = narrowed[i + 1] if i + 1 < n else ""
+        if ch in _DIGIT_LIKE and _between_digits(narrowed, i):
+            b.emit(_DIGIT_LIKE[ch], i, i + 1)
+        elif ch == "," and prev.isdigit() and _is_thousands_group(narrowed, i + 1):
+            b.emit(",", i, i + 1)
+        elif ch == " " and prev.isdigit() and (nxt.isdigit() and _is_layout_space(narrowed, i)):
+            b.starts and _extend_last(b, i + 1)
+        elif ch == "." and prev.isdigit() and nxt == " " and i + 2 < n and narrowed[i + 2].isdigit():
+            b.emit(".", i, i + 2)  # "35. 3" -> "35.3": the space goes with the point
+            i += 2
+            continue
+        else:
+            b.emit(ch, i, i + 1)
+        i += 1
+    return b.build()
+
+
+def _extend_last(b: _Builder, o_end: int) -> None:
+    """Drop a character by folding it into the previous output character's source range."""
+    b.ends[-1] = o_end
+
+
+def _between_digits(s: str, i: int) -> bool:
+    prev = s[i - 1] if i else ""
+    nxt = s[i + 1] if i + 1 < len(s) else ""
+    return prev.isdigit() and (nxt.isdigit() or nxt in ".%") or (nxt.isdigit() and prev in ".")
+
+
+def _is_thousands_group(s: str, j: int) -> bool:
+    return len(s) >= j + 3 and s[j:j + 3].isdigit() and (j + 3 == len(s) or not s[j + 3].isdigit())
+
+
+def _is_layout_space(s: str, i: int) -> bool:
+    """A single space between digits of one number ("1 234.5"), not between two numbers in a table row."""
+    j = i + 1
+    k = j
+    while k < len(s) and s[k].isdigit():
+        k += 1
+    # "12 345" style grouping only: exactly three digits follow, then a non-digit that is not a space.
+    return k - j == 3 and (k == len(s) or s[k] in ".万亿元%") and s[i - 1].isdigit() and s[i - 2:i - 1] != " "

@@ -1,0 +1,137 @@
+"""Numbers, units and qualifiers: from a tagged span to (value, canonical unit, qualifier).
+
+13003.0764万元 → 130030764 元; 200余人次 → (200, 人次, gt); 百分之九十 → (90, %).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+
+from .config import load_config
+
+CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "俩": 2, "三": 3, "叁": 3,
+             "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8, "捌": 8,
+             "九": 9, "玖": 9}
+CN_SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+CN_BIG_UNITS = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
+CN_NUMERAL_CHARS = "".join(CN_DIGITS) + "".join(CN_SMALL_UNITS) + "".join(CN_BIG_UNITS) + "点"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A normalised measurement: ``value`` in ``unit``, with its qualifier."""
+
+    value: float
+    unit: str
+    qualifier: Optional[str]
+
+
+@dataclass(frozen=True)
+class UnitEntry:
+    surface: str
+    unit: str
+    label: str
+    multiplier: float
+    duration: bool = False
+    requires_money_context: bool = False
+
+
+def parse_number(s: str) -> Optional[float]:
+    """Arabic, Chinese or mixed numerals ("1,234.5", "一百零五", "两", "1.2万", "十二") → float."""
+    s = s.strip().replace(",", "").replace("，", "").replace(" ", "")
+    if not s:
+        return None
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([万萬亿億千百]*)", s)
+    if m:
+        v = float(m.group(1))
+        for ch in m.group(2):
+            v *= CN_BIG_UNITS.get(ch) or CN_SMALL_UNITS.get(ch, 1)
+        return v
+    if all(c in CN_NUMERAL_CHARS for c in s):
+        return _parse_chinese(s)
+    return None
+
+
+def _parse_chinese(s: str) -> Optional[float]:
+    if "点" in s:
+        whole, frac = s.split("点", 1)
+        w = _parse_chinese(whole) if whole else 0.0
+        if w is None or not frac or any(c not in CN_DIGITS for c in frac):
+            return None
+        return w + float("0." + "".join(str(CN_DIGITS[c]) for c in frac))
+    if all(c in CN_DIGITS for c in s) and len(s) > 1:  # 二〇二四 style digit strings
+        return float("".join(str(CN_DIGITS[c]) for c in s))
+    total, section, digit = 0, 0, None
+    for ch in s:
+        if ch in CN_DIGITS:
+            digit = CN_DIGITS[ch]
+        elif ch in CN_SMALL_UNITS:
+            section += (1 if digit is None else digit) * CN_SMALL_UNITS[ch]
+            digit = None
+        elif ch in CN_BIG_UNITS:
+            section += digit or 0
+            big = CN_BIG_UNITS[ch]
+            if big > 10_000 and total:
+                total = (total + section) * big
+            else:
+                total += section * big
+            section, digit = 0, None
+        else:
+            return None
+    return float(total + section + (digit or 0))
+
+
+@lru_cache(maxsize=1)
+def unit_lexicon() -> dict[str, UnitEntry]:
+    """Every unit surface form from ``configs/units.yaml``."""
+    cfg = load_config("units")
+    lex: dict[str, UnitEntry] = {}
+    for label, section in (("MONEY", "money"), ("PERCENT", "percent"), ("QUANTITY", "quantity")):
+        for surface, spec in cfg[section].items():
+            surface = str(surface)
+            if isinstance(spec, dict):
+                unit = spec.get("unit", "元" if label == "MONEY" else "%" if label == "PERCENT" else surface)
+                lex[surface] = UnitEntry(surface, unit, label, float(spec.get("multiplier", 1)),
+                                         bool(spec.get("duration", False)),
+                                         bool(spec.get("requires_money_context", False)))
+            elif label == "QUANTITY":
+                lex[surface] = UnitEntry(surface, str(spec), label, 1.0)
+            else:
+                lex[surface] = UnitEntry(surface, "元" if label == "MONEY" else "%", label, float(spec))
+    return lex
+
+
+@lru_cache(maxsize=1)
+def qualifier_words() -> dict[str, dict[str, str]]:
+    return load_config("qualifiers")
+
+
+def to_quantity(numeral: str, unit_surface: str, before: str = "", inside: str = "", after: str = "") -> Optional[Quantity]:
+    """Value, canonical unit and qualifier of a numeral with its unit and the words around it."""
+    number = parse_number(numeral)
+    entry = unit_lexicon().get(unit_surface)
+    if number is None or entry is None:
+        return None
+    return Quantity(_round(number * entry.multiplier), entry.unit, qualifier_of(before, inside, after))
+
+
+def qualifier_of(before: str = "", inside: str = "", after: str = "") -> Optional[str]:
+    """The qualifier set by words inside the span (余, 多), else after it (以上), else before it (约)."""
+    q = qualifier_words()
+    for word in inside:
+        if word in q["inside"]:
+            return q["inside"][word]
+    for word in sorted(q["after"], key=len, reverse=True):
+        if after.startswith(word):
+            return q["after"][word]
+    for word in sorted(q["before"], key=len, reverse=True):
+        if before.endswith(word):
+            return q["before"][word]
+    return None
+
+
+def _round(v: float) -> float:
+    """Remove binary noise from multiplication (13003.0764 × 10000 → 130030764.0)."""
+    return float(round(v, 6))
