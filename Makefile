@@ -1,0 +1,22 @@
+# The README's two commands: `make run` (set up, extract facts from the bundled sample)
+# and `make test` (set up everything the tests need, run them).
+.PHONY: run test setup setup-test bench evaluate
+
+run: setup
+	.venv/bin/jixiao extract samples/reports -o out
+	@echo "facts: out/documents.jsonl and out/jixiao.duckdb"
+
+test: setup-test
+	.venv/bin/python -m pytest -q tests
+
+setup:
+	bash scripts/setup.sh run
+
+setup-test:
+	bash scripts/setup.sh test
+
+evaluate: setup
+	.venv/bin/jixiao evaluate --gold annotations/gold
+
+bench: setup-test
+	.venv/bin/python bench/bench_pipeline.py

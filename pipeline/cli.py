@@ -1,0 +1,132 @@
+"""The ``jixiao`` command line: verbs that mirror the workflow (extract, evaluate, train, ...)."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="jixiao (绩效): structured, checkable facts from Chinese budget-performance reports.")
+
+
+def _err(msg: str) -> None:
+    print(f"jixiao: error: {msg}", file=sys.stderr, flush=True)
+
+
+@app.command()
+def extract(
+    paths: List[Path] = typer.Argument(..., help="report files or directories (searched recursively)"),
+    out: Path = typer.Option(Path("out"), "-o", "--out", help="output directory"),
+    duckdb: bool = typer.Option(True, "--duckdb/--no-duckdb", help="also write OUT/jixiao.duckdb"),
+    max_mb: float = typer.Option(20.0, "--max-mb", help="refuse files larger than this"),
+    config: Optional[str] = typer.Option(None, "--config", help="pipeline config (default configs/pipeline.yaml)"),
+    resume: bool = typer.Option(True, "--resume/--overwrite", help="skip documents already in OUT/documents.jsonl"),
+):
+    """Extract entities and facts from reports into OUT/documents.jsonl (and OUT/jixiao.duckdb)."""
+    from .language import Pipeline
+    from .output import DuckDBWriter, JsonlWriter
+    from .reading import ReadError, iter_input_files, read_document
+
+    out.mkdir(parents=True, exist_ok=True)
+    jsonl_path = out / "documents.jsonl"
+    if not resume and jsonl_path.exists():
+        jsonl_path.unlink()
+    writer = JsonlWriter(jsonl_path)
+    done = writer.done_ids() if resume else set()
+    db = DuckDBWriter(out / "jixiao.duckdb") if duckdb else None
+    nlp = Pipeline.from_config(config)
+    failures: list[ReadError] = []
+    errors_path = out / "errors.jsonl"
+
+    def fail(exc: ReadError) -> None:
+        failures.append(exc)
+        _err(str(exc))
+        with open(errors_path, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"source": exc.path, "error": exc.cause}, ensure_ascii=False) + "\n")
+
+    ok = skipped = chars = 0
+    seen_ids: dict[str, str] = {}
+    t0 = time.perf_counter()
+    for path in iter_input_files(paths, fail):
+        doc_id = _unique_id(path, seen_ids)
+        if doc_id in done:
+            skipped += 1
+            continue
+        try:
+            doc = read_document(path, max_bytes=int(max_mb * 1024 * 1024))
+        except ReadError as exc:
+            fail(exc)
+            continue
+        doc.id = doc_id
+        try:
+            nlp(doc)
+        except Exception as exc:  # a bug on one document must not lose the batch
+            fail(ReadError(path, f"extraction failed: {type(exc).__name__}: {exc}"))
+            continue
+        writer.write(doc)
+        if db is not None:
+            db.write(doc)
+        ok += 1
+        chars += len(doc.text)
+    writer.close()
+    if db is not None:
+        db.close()
+    dt = time.perf_counter() - t0
+    print(f"{ok} extracted, {skipped} already done, {len(failures)} failed; "
+          f"{chars} characters in {dt:.1f} s -> {jsonl_path}" + (f", {out / 'jixiao.duckdb'}" if duckdb else ""),
+          file=sys.stderr)
+    raise typer.Exit(1 if failures else 0)
+
+
+def _unique_id(path: Path, seen: dict[str, str]) -> str:
+    """The file name without extension; a second file with the same name gets its path's hash."""
+    import hashlib
+    stem = path.stem
+    key = str(path.resolve())
+    if seen.get(stem, key) != key:
+        stem = f"{stem}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
+    seen[stem] = key
+    return stem
+
+
+@app.command()
+def evaluate(
+    gold: Path = typer.Option(..., "--gold", help="gold annotations: a .json/.jsonl file or a directory"),
+    pred: Optional[Path] = typer.Argument(None, help="predictions (documents.jsonl); default: run the pipeline"),
+    as_json: bool = typer.Option(False, "--json", help="print machine-readable JSON"),
+    peers: bool = typer.Option(False, "--peers", help="also score Recognizers-Text and jionlp (extra 'peers')"),
+    config: Optional[str] = typer.Option(None, "--config", help="pipeline config when running the pipeline"),
+):
+    """Per-label precision/recall/F1, value/unit/qualifier accuracy, subject, project links and facts."""
+    from .evaluation import format_table, load_documents, score
+    from .language import Pipeline
+
+    gold_docs = load_documents(gold)
+    systems = {}
+    if pred is not None:
+        systems[f"predictions {pred}"] = score(gold_docs, load_documents(pred))
+    else:
+        nlp = Pipeline.from_config(config)
+        from .doc import Document
+        systems["jixiao"] = score(gold_docs, [nlp(Document(id=g.id, text=g.text)) for g in gold_docs])
+    if peers:
+        from .peers import PEERS
+        for name, peer in PEERS.items():
+            systems[name] = score(gold_docs, [peer(g.id, g.text) for g in gold_docs],
+                                  labels=("MONEY", "PERCENT", "QUANTITY"))
+    if as_json:
+        print(json.dumps({k: v.to_json() for k, v in systems.items()}, ensure_ascii=False, indent=2))
+    else:
+        print(format_table(systems))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Output: documents as GUIDELINES.md JSONL, and the same rows in a local DuckDB file.
+
+JSONL lines are appended and flushed one document at a time, so a crash never leaves a
+half-written line behind a whole one; DuckDB rows for a document are written in one
+transaction, replacing any earlier rows of the same document id.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Optional
+
+from .doc import Document
+
+SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS documents (
+  id VARCHAR PRIMARY KEY, source VARCHAR, encoding VARCHAR, chars INTEGER,
+  n_entities INTEGER, n_facts INTEGER, status VARCHAR, error VARCHAR
+);
+CREATE TABLE IF NOT EXISTS entities (
+  doc_id VARCHAR, entity_id VARCHAR, label VARCHAR, start_char INTEGER, end_char INTEGER, text VARCHAR,
+  value DOUBLE, unit VARCHAR, qualifier VARCHAR, subject VARCHAR, subject_start INTEGER, subject_end INTEGER,
+  project VARCHAR, project_start INTEGER, project_end INTEGER, confidence DOUBLE, source VARCHAR, page INTEGER
+);
+CREATE TABLE IF NOT EXISTS facts (
+  doc_id VARCHAR, entity_id VARCHAR, label VARCHAR, value DOUBLE, unit VARCHAR, qualifier VARCHAR,
+  number_text VARCHAR, number_start INTEGER, number_end INTEGER,
+  subject VARCHAR, subject_start INTEGER, subject_end INTEGER,
+  project VARCHAR, project_start INTEGER, project_end INTEGER
+);
+"""
+
+
+def _span_cols(s) -> tuple:
+    return (s.text, s.start, s.end) if s is not None else (None, None, None)
+
+
+class JsonlWriter:
+    """Appends one document per line; ``done_ids`` lets a rerun skip what is already written."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._drop_partial_last_line()
+        self._f = open(self.path, "a", encoding="utf-8")
+
+    def _drop_partial_last_line(self) -> None:
+        if not self.path.exists():
+            return
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            cut = data.rfind(b"\n") + 1
+            with open(self.path, "r+b") as f:
+                f.truncate(cut)
+
+    def done_ids(self) -> set[str]:
+        ids = set()
+        with open(self.path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    ids.add(json.loads(line)["id"])
+                except (json.JSONDecodeError, KeyError):
+                    continue
+        return ids
+
+    def write(self, doc: Document) -> None:
+        self._f.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
+        self._f.flush()
+        os.fsync(self._f.fileno())
+
+    def close(self) -> None:
+        self._f.close()
+
+
+class DuckDBWriter:
+    """Tables ``documents``, ``entities``, ``facts``; one transaction per document."""
+
+    def __init__(self, path: str | os.PathLike):
+        import duckdb
+        self.con = duckdb.connect(str(path))
+        self.con.execute(SCHEMA_SQL)
+
+    def write(self, doc: Document, status: str = "ok", error: Optional[str] = None) -> None:
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table, key in (("entities", "doc_id"), ("facts", "doc_id"), ("documents", "id")):
+                con.execute(f"DELETE FROM {table} WHERE {key} = ?", [doc.id])
+            con.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [doc.id, doc.source, doc.encoding, len(doc.text), len(doc.entities), len(doc.facts),
+                         status, error])
+            if doc.entities:
+                con.executemany("INSERT INTO entities VALUES (" + ",".join("?" * 18) + ")", [
+                    (doc.id, e.id, e.label, e.start, e.end, e.text, e.value, e.unit, e.qualifier,
+                     *_span_cols(e.subject), *_span_cols(e.project), e.confidence, e.source, e.page)
+                    for e in doc.entities])
+            if doc.facts:
+                con.executemany("INSERT INTO facts VALUES (" + ",".join("?" * 15) + ")", [
+                    (doc.id, f.entity_id, f.label, f.value, f.unit, f.qualifier, *_span_cols(f.number),
+                     *_span_cols(f.subject), *_span_cols(f.project)) for f in doc.facts])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self.con.close()

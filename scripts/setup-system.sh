@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Debian packages and service environments the tests use: Tesseract with Chinese, CJK fonts,
+# Chromium for the HTML report, and Label Studio in its own venv (.ls-venv).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-chi-sim)
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
+command -v chromium >/dev/null || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
