@@ -1,0 +1,89 @@
+"""`jixiao extract`: the main job, its output schema, its errors and its resume."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_jixiao(*args, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd or ROOT, timeout=600)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    proc = run_jixiao("extract", ROOT / "samples" / "reports", "-o", out)
+    return proc, out
+
+
+def test_main_job_writes_guideline_jsonl_and_duckdb(sample_run):
+    proc, out = sample_run
+    assert proc.returncode == 0, proc.stderr
+    docs = read_jsonl(out / "documents.jsonl")
+    assert sorted(d["id"] for d in docs) == sorted(p.stem for p in (ROOT / "samples" / "reports").glob("*.txt"))
+    for d in docs:
+        assert d["source"].endswith(d["id"] + ".txt")
+        original = Path(d["source"]).read_text(encoding="utf-8")
+        assert d["text"] == original
+        assert d["entities"], d["id"]
+    # The output passes the same checker as the gold files (GUIDELINES.md section 1).
+    check = subprocess.run([sys.executable, ROOT / "annotations" / "verify_gold.py", out / "documents.jsonl"],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    con = duckdb.connect(str(out / "jixiao.duckdb"), read_only=True)
+    n_docs = con.execute("SELECT count(*) FROM documents").fetchall()[0][0]
+    n_ents = con.execute("SELECT count(*) FROM entities").fetchall()[0][0]
+    money = con.execute("SELECT sum(value) FROM entities WHERE label='MONEY' AND text='284.32万元'").fetchall()[0][0]
+    con.close()
+    assert n_docs == len(docs)
+    assert n_ents == sum(len(d["entities"]) for d in docs)
+    assert money and money % 2843200.0 == 0
+
+
+def test_bad_files_fail_alone_with_one_line_each_and_exit_status(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    good = (ROOT / "samples" / "reports" / "003_b2570951c4ea1818.txt").read_text(encoding="utf-8")
+    (inp / "good.txt").write_text(good, encoding="utf-8")
+    (inp / "gbk.txt").write_bytes(good.encode("gbk"))
+    (inp / "empty.txt").write_bytes(b"")
+    (inp / "binary.txt").write_bytes(os.urandom(4096))
+    (inp / "truncated.txt").write_bytes((good + "。").encode()[:-1])
+    (inp / "dangling.txt").symlink_to(inp / "gone.txt")
+    out = tmp_path / "out"
+    proc = run_jixiao("extract", inp, "-o", out)
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("jixiao: error:")]
+    named = {Path(line.split(": ")[2]).name for line in errors}
+    assert named == {"empty.txt", "binary.txt", "truncated.txt", "dangling.txt"}, proc.stderr
+    ids = sorted(d["id"] for d in read_jsonl(out / "documents.jsonl"))
+    assert ids == ["gbk", "good"]
+    gbk, utf8 = sorted(read_jsonl(out / "documents.jsonl"), key=lambda d: d["id"])
+    assert [e["text"] for e in gbk["entities"]] == [e["text"] for e in utf8["entities"]]
+
+
+def test_rerun_resumes_without_duplicates_and_repairs_a_cut_line(tmp_path, sample_run):
+    _, first = sample_run
+    out = tmp_path / "out"
+    out.mkdir()
+    lines = (first / "documents.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    # as if the previous run died while writing its third document
+    (out / "documents.jsonl").write_text("".join(lines[:2]) + lines[2][: len(lines[2]) // 2], encoding="utf-8")
+    proc = run_jixiao("extract", ROOT / "samples" / "reports", "-o", out, "--no-duckdb")
+    assert proc.returncode == 0, proc.stderr
+    assert "2 already done" in proc.stderr
+    docs = read_jsonl(out / "documents.jsonl")
+    assert len(docs) == len({d["id"] for d in docs}) == len(lines)
