@@ -25,6 +25,8 @@ def extract(
     max_mb: float = typer.Option(20.0, "--max-mb", help="refuse files larger than this"),
     config: Optional[str] = typer.Option(None, "--config", help="pipeline config (default configs/pipeline.yaml)"),
     resume: bool = typer.Option(True, "--resume/--overwrite", help="skip documents already in OUT/documents.jsonl"),
+    ocr_engine: Optional[str] = typer.Option(None, "--ocr-engine",
+                                             help="OCR for scans and images: tesseract or rapidocr (configs/ocr.yaml)"),
 ):
     """Extract entities and facts from reports into OUT/documents.jsonl (and OUT/jixiao.duckdb)."""
     from .language import Pipeline
@@ -39,6 +41,12 @@ def extract(
     done = writer.done_ids() if resume else set()
     db = DuckDBWriter(out / "jixiao.duckdb") if duckdb else None
     nlp = Pipeline.from_config(config)
+    if ocr_engine:
+        from .formats.ocr import choose_engine
+        try:
+            choose_engine(ocr_engine)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--ocr-engine") from None
     failures: list[ReadError] = []
     errors_path = out / "errors.jsonl"
 
@@ -64,6 +72,9 @@ def extract(
         doc.id = doc_id
         try:
             nlp(doc)
+            if doc.pages:
+                from .formats.provenance import attach_provenance
+                attach_provenance(doc)
         except Exception as exc:  # a bug on one document must not lose the batch
             fail(ReadError(path, f"extraction failed: {type(exc).__name__}: {exc}"))
             continue
