@@ -135,6 +135,50 @@ def evaluate(
         print(format_table(systems))
 
 
+@app.command()
+def batch(
+    inputs: List[str] = typer.Argument(..., help="directories, .zip/.tar/.tar.gz archives, path lists (@FILE, "
+                                                 ".lst) or datasets dirs (load_from_disk)"),
+    db: Path = typer.Option(Path("results.duckdb"), "--db", help="DuckDB results file (created or resumed)"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: core count)"),
+    engine: str = typer.Option("local", "--engine", help="local (processes on this machine) or ray"),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster, e.g. ray://head:10001 (engine ray)"),
+    text_column: str = typer.Option("text", "--text-column", help="text column of a datasets input"),
+    to_dataset: Optional[Path] = typer.Option(None, "--to-dataset", help="also write predictions as a datasets dir"),
+    progress: str = typer.Option("auto", "--progress", help="bar, log or none (auto: bar on a terminal)"),
+    config: Optional[str] = typer.Option(None, "--config", help="pipeline config (default configs/pipeline.yaml)"),
+):
+    """Extract facts from many documents into DuckDB: parallel, resumable, each document exactly once."""
+    from .batching import run_batch
+    from .store import StoreLockedError
+
+    try:
+        summary = run_batch(inputs, db, workers=workers, engine=engine, address=address, config=config,
+                            text_column=text_column, progress=progress,
+                            to_dataset=str(to_dataset) if to_dataset else None, on_error=_err)
+    except StoreLockedError as exc:
+        _err(str(exc))
+        raise typer.Exit(2)
+    print(f"batch: {summary.line()} -> {db}", file=sys.stderr)
+    raise typer.Exit(130 if summary.interrupted else 1 if summary.failed or summary.input_errors else 0)
+
+
+@app.command("export")
+def export_db(
+    db: Path = typer.Option(..., "--db", help="results database written by jixiao batch or extract"),
+    fmt: str = typer.Option("parquet", "--format", help="parquet, jsonl or csv"),
+    out: Path = typer.Option(Path("export"), "-o", "--out", help="output directory"),
+):
+    """Write the documents, entities, facts and errors tables to OUT/<table>.<format>."""
+    from .store import export_tables
+
+    if not db.is_file():
+        _err(f"{db}: no such database")
+        raise typer.Exit(2)
+    for path in export_tables(db, fmt, out):
+        print(path)
+
+
 def main() -> None:
     app()
 

@@ -36,6 +36,26 @@ def _span_cols(s) -> tuple:
     return (s.text, s.start, s.end) if s is not None else (None, None, None)
 
 
+ENTITY_COLUMNS = ("doc_id", "entity_id", "label", "start_char", "end_char", "text", "value", "unit", "qualifier",
+                  "subject", "subject_start", "subject_end", "project", "project_start", "project_end",
+                  "confidence", "source", "page")
+FACT_COLUMNS = ("doc_id", "entity_id", "label", "value", "unit", "qualifier", "number_text", "number_start",
+                "number_end", "subject", "subject_start", "subject_end", "project", "project_start", "project_end")
+
+
+def entity_rows(doc: Document) -> list[tuple]:
+    """Rows of the ``entities`` table for a document, in ``ENTITY_COLUMNS`` order."""
+    return [(doc.id, e.id, e.label, e.start, e.end, e.text, e.value, e.unit, e.qualifier,
+             *_span_cols(e.subject), *_span_cols(e.project), e.confidence, e.source, e.page)
+            for e in doc.entities]
+
+
+def fact_rows(doc: Document) -> list[tuple]:
+    """Rows of the ``facts`` table for a document, in ``FACT_COLUMNS`` order."""
+    return [(doc.id, f.entity_id, f.label, f.value, f.unit, f.qualifier, *_span_cols(f.number),
+             *_span_cols(f.subject), *_span_cols(f.project)) for f in doc.facts]
+
+
 class JsonlWriter:
     """Appends one document per line; ``done_ids`` lets a rerun skip what is already written."""
 
@@ -87,18 +107,15 @@ class DuckDBWriter:
         try:
             for table, key in (("entities", "doc_id"), ("facts", "doc_id"), ("documents", "id")):
                 con.execute(f"DELETE FROM {table} WHERE {key} = ?", [doc.id])
-            con.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            con.execute("INSERT INTO documents (id, source, encoding, chars, n_entities, n_facts, status, error) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         [doc.id, doc.source, doc.encoding, len(doc.text), len(doc.entities), len(doc.facts),
                          status, error])
             if doc.entities:
-                con.executemany("INSERT INTO entities VALUES (" + ",".join("?" * 18) + ")", [
-                    (doc.id, e.id, e.label, e.start, e.end, e.text, e.value, e.unit, e.qualifier,
-                     *_span_cols(e.subject), *_span_cols(e.project), e.confidence, e.source, e.page)
-                    for e in doc.entities])
+                con.executemany(f"INSERT INTO entities VALUES ({','.join('?' * len(ENTITY_COLUMNS))})",
+                                entity_rows(doc))
             if doc.facts:
-                con.executemany("INSERT INTO facts VALUES (" + ",".join("?" * 15) + ")", [
-                    (doc.id, f.entity_id, f.label, f.value, f.unit, f.qualifier, *_span_cols(f.number),
-                     *_span_cols(f.subject), *_span_cols(f.project)) for f in doc.facts])
+                con.executemany(f"INSERT INTO facts VALUES ({','.join('?' * len(FACT_COLUMNS))})", fact_rows(doc))
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")

@@ -1,0 +1,580 @@
+"""``jixiao batch``: run the pipeline over many documents, in parallel, resumably, into DuckDB.
+
+One parent process reads the input (``pipeline.archives``), hashes each document, skips
+what the database already holds, and hands the rest to worker processes over a pipe each,
+never more than ``prefetch`` per worker: memory stays flat however large the input.  Workers
+load the pipeline once and send back finished rows; the parent is the only writer and
+commits them in groups, each group one transaction (``pipeline.store``).  A worker that dies
+(killed, out of memory) is noticed through its pipe and process sentinel; its documents are
+retried on a fresh worker, then marked failed.  The Ray engine runs the same reading and
+extraction as Ray Data stages and the driver writes the same tables.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait as wait_ready
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Optional
+
+from .archives import InputError, Item, Limits, Unit, count_items, iter_items, iter_unit_items, plan_units
+from .config import load_config
+from .store import BatchStore, DocResult, ErrorRow
+
+# ----------------------------------------------------------------------------- one document
+
+
+def read_item(item: Item):
+    """Bytes → ``Document``: text is decoded in memory; other formats go through their reader
+    via a private temporary file with a generated name (the member name never touches disk)."""
+    from . import reading
+    from .doc import Document
+    if not item.data:
+        raise reading.ReadError(item.name, "empty file (0 bytes)")
+    reading._load_format_readers()
+    if item.suffix in reading._READERS:
+        with tempfile.TemporaryDirectory(prefix="jixiao-item-") as tmp:
+            path = Path(tmp) / f"document{item.suffix}"
+            path.write_bytes(item.data)
+            try:
+                doc = reading.read_document(path, max_bytes=len(item.data) + 1)
+            except reading.ReadError as exc:
+                raise reading.ReadError(item.name, exc.cause) from None
+    else:
+        text, encoding = reading.decode_text(item.data, item.name)
+        if not text.strip():
+            raise reading.ReadError(item.name, "no text (only whitespace)")
+        doc = Document(id=item.sha256, text=text, encoding=encoding)
+    doc.id, doc.source = item.sha256, item.source
+    return doc
+
+
+def extract_item(nlp, item: Item, worker: str = "", attempts: int = 1) -> DocResult:
+    """Read and extract one document; any failure becomes a failed ``DocResult``, never an exception."""
+    from .output import entity_rows, fact_rows
+    from .reading import ReadError
+    base = dict(id=item.sha256, source=item.source, member=item.member, bytes=len(item.data),
+                worker=worker, attempts=attempts)
+    t0 = time.perf_counter()
+    try:
+        doc = read_item(item)
+    except ReadError as exc:
+        return DocResult(status="failed", stage="read", error=exc.cause, **base)
+    except Exception as exc:  # a reader bug on one document must not stop the batch
+        return DocResult(status="failed", stage="read", error=f"{type(exc).__name__}: {exc}", **base)
+    t1 = time.perf_counter()
+    try:
+        nlp(doc)
+    except Exception as exc:
+        return DocResult(status="failed", stage="extract", error=f"{type(exc).__name__}: {exc}",
+                         encoding=doc.encoding, chars=len(doc.text), **base)
+    t2 = time.perf_counter()
+    return DocResult(status="ok", encoding=doc.encoding, chars=len(doc.text), pages=len(doc.pages),
+                     read_ms=(t1 - t0) * 1e3, extract_ms=(t2 - t1) * 1e3,
+                     entities=entity_rows(doc), facts=fact_rows(doc), **base)
+
+
+# ----------------------------------------------------------------------------- settings, summary
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    prefetch: int = 4
+    commit_docs: int = 64
+    commit_seconds: float = 1.0
+    max_attempts: int = 2
+    ray_batch_size: int = 16
+    unit_items: int = 256
+
+    @classmethod
+    def from_config(cls, name: str = "batch") -> "BatchSettings":
+        cfg = load_config(name)
+        local, ray = cfg.get("local", {}), cfg.get("ray", {})
+        return cls(prefetch=local.get("prefetch", 4), commit_docs=local.get("commit_docs", 64),
+                   commit_seconds=local.get("commit_seconds", 1.0), max_attempts=local.get("max_attempts", 2),
+                   ray_batch_size=ray.get("batch_size", 16), unit_items=ray.get("unit_items", 256))
+
+
+@dataclass
+class Summary:
+    """Counts of this run: ``skipped`` were already done (or repeated content), ``failed`` includes input errors."""
+
+    ok: int = 0
+    failed: int = 0
+    skipped: int = 0
+    input_errors: int = 0
+    worker_restarts: int = 0
+    chars: int = 0
+    seconds: float = 0.0
+    interrupted: bool = False
+    errors: list = field(default_factory=list)
+
+    def line(self) -> str:
+        rate = f"{self.ok / self.seconds:.1f} docs/s, {self.chars / self.seconds:,.0f} chars/s" if self.seconds else ""
+        return (f"{self.ok} ok, {self.failed + self.input_errors} failed, {self.skipped} skipped"
+                + (f", {self.worker_restarts} worker restarts" if self.worker_restarts else "")
+                + f"; {self.chars:,} characters in {self.seconds:.1f} s ({rate})"
+                + ("; interrupted" if self.interrupted else ""))
+
+
+class Reporter:
+    """Progress: a rich bar (files/s, chars/s, ETA) on a terminal, else a log line every few seconds."""
+
+    def __init__(self, mode: str = "auto", log_seconds: float = 2.0, stream=None):
+        self.stream = stream or sys.stderr
+        if mode == "auto":
+            mode = "bar" if self.stream.isatty() else "log"
+        self.mode, self.log_seconds = mode, log_seconds
+        self.done = self.chars = 0
+        self.total: Optional[int] = None
+        self.t0 = time.perf_counter()
+        self._last_log = 0.0
+        self._progress = self._task = None
+        if mode == "bar":
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+            self._progress = Progress(TextColumn("batch"), BarColumn(), MofNCompleteColumn(),
+                                      TextColumn("{task.fields[rates]}"), TimeRemainingColumn(),
+                                      console=Console(file=self.stream), transient=False)
+            self._task = self._progress.add_task("batch", total=None, rates="")
+            self._progress.start()
+
+    def set_total(self, total: Optional[int]) -> None:
+        self.total = total
+        if self._progress is not None:
+            self._progress.update(self._task, total=total)
+
+    def advance(self, n: int = 1, chars: int = 0) -> None:
+        self.done += n
+        self.chars += chars
+        if self._progress is not None:
+            dt = max(1e-9, time.perf_counter() - self.t0)
+            self._progress.update(self._task, completed=self.done,
+                                  rates=f"{self.done / dt:.1f} files/s {self.chars / dt:,.0f} chars/s")
+
+    def committed(self, total_ok: int) -> None:
+        now = time.perf_counter()
+        if self.mode == "log" and (now - self._last_log >= self.log_seconds or self._last_log == 0.0):
+            self._last_log = now
+            dt = max(1e-9, now - self.t0)
+            of = f"/{self.total}" if self.total is not None else ""
+            eta = ""
+            if self.total and self.done:
+                eta = f", ETA {max(0.0, (self.total - self.done) * dt / self.done):.0f} s"
+            print(f"batch: {self.done}{of} done, {total_ok} committed; {self.done / dt:.1f} files/s, "
+                  f"{self.chars / dt:,.0f} chars/s{eta}", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+# ----------------------------------------------------------------------------- local engine
+
+
+def _worker_main(conn, config: Optional[str], name: str) -> None:
+    """A worker: load the pipeline once, then extract whatever arrives until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides how to stop
+    from .language import Pipeline
+    nlp = Pipeline.from_config(config)
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        seq, item, attempts = msg
+        conn.send((seq, extract_item(nlp, item, name, attempts)))
+
+
+class _Worker:
+    def __init__(self, ctx, config: Optional[str], number: int):
+        self.name = f"w{number}"
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, config, self.name), daemon=True,
+                                name=f"jixiao-batch-{self.name}")
+        self.proc.start()
+        child.close()
+        self.outstanding: dict[int, tuple[Item, int]] = {}
+        self.dead = False
+
+
+class _Source:
+    """Items not yet done, in input order, looked up in the store a chunk at a time."""
+
+    def __init__(self, items: Iterator[Item], store: BatchStore, summary: Summary, reporter: Reporter,
+                 in_flight: set, chunk: int = 64):
+        self.items, self.store, self.summary, self.reporter = items, store, summary, reporter
+        self.in_flight, self.chunk = in_flight, chunk
+        self.ready: deque[Item] = deque()
+        self.exhausted = False
+
+    def next(self) -> Optional[Item]:
+        while not self.ready and not self.exhausted:
+            batch = []
+            for item in self.items:
+                batch.append(item)
+                if len(batch) >= self.chunk:
+                    break
+            else:
+                self.exhausted = True
+            stored = self.store.status_of({i.sha256 for i in batch})
+            for item in batch:
+                if stored.get(item.sha256) == "ok" or item.sha256 in self.in_flight:
+                    self.summary.skipped += 1
+                    self.reporter.advance(1)
+                else:
+                    self.in_flight.add(item.sha256)
+                    self.ready.append(item)
+        return self.ready.popleft() if self.ready else None
+
+
+def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: BatchSettings,
+              reporter: Reporter, summary: Summary, pending_errors: list, config: Optional[str] = None) -> None:
+    """Dispatch items to ``workers`` processes and commit what comes back; survives worker deaths."""
+    import multiprocessing as mp
+    ctx = mp.get_context("spawn")
+    in_flight: set[str] = set()
+    source = _Source(items, store, summary, reporter, in_flight)
+    retry: deque[tuple[Item, int]] = deque()
+    buffer: list[DocResult] = []
+    counter = [0]
+    pool = [_Worker(ctx, config, i) for i in range(workers)]
+    seq = 0
+    last_commit = time.perf_counter()
+
+    def commit() -> None:
+        nonlocal last_commit
+        errors = [ErrorRow(None, e.source, e.member, "input", e.message) for e in pending_errors]
+        pending_errors.clear()
+        written = store.commit(buffer, errors) if (buffer or errors) else []
+        for r in written:
+            if r.status == "ok":
+                summary.ok += 1
+                summary.chars += r.chars
+            else:
+                summary.failed += 1
+        summary.skipped += len(buffer) - len(written)
+        for r in buffer:
+            in_flight.discard(r.id)
+        buffer.clear()
+        last_commit = time.perf_counter()
+        reporter.committed(summary.ok)
+
+    def bury(w: _Worker) -> None:
+        """A worker died: retry what it held (or give up on it) and start another in its place."""
+        if w.dead:
+            return
+        w.dead = True
+        w.proc.join(timeout=5)
+        code = w.proc.exitcode
+        cause = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        for item, attempts in w.outstanding.values():
+            if attempts < settings.max_attempts:
+                retry.append((item, attempts + 1))
+            else:
+                buffer.append(DocResult(id=item.sha256, source=item.source, member=item.member, status="failed",
+                                        stage="worker", bytes=len(item.data), worker=w.name, attempts=attempts,
+                                        error=f"worker process died ({cause}) on each of {attempts} attempts"))
+                reporter.advance(1)
+        w.outstanding.clear()
+        w.conn.close()
+        summary.worker_restarts += 1
+        counter[0] += 1
+        pool[pool.index(w)] = _Worker(ctx, config, workers + counter[0] - 1)
+
+    try:
+        while True:
+            for w in list(pool):
+                while not w.dead and len(w.outstanding) < settings.prefetch:
+                    if retry:
+                        item, attempts = retry.popleft()
+                    else:
+                        item, attempts = source.next(), 1
+                        if item is None:
+                            break
+                    seq += 1
+                    try:
+                        w.conn.send((seq, item, attempts))
+                    except (BrokenPipeError, OSError):
+                        retry.appendleft((item, attempts))
+                        bury(w)
+                        break
+                    w.outstanding[seq] = (item, attempts)
+            if not any(w.outstanding for w in pool) and not retry and source.exhausted and not source.ready:
+                break
+            waitables = {}
+            for w in pool:
+                waitables[w.conn] = w
+                waitables[w.proc.sentinel] = w
+            timeout = max(0.0, settings.commit_seconds - (time.perf_counter() - last_commit))
+            for ready in wait_ready(list(waitables), timeout=timeout):
+                w = waitables[ready]
+                if w.dead:
+                    continue
+                if ready is w.conn:
+                    try:
+                        while w.conn.poll():
+                            done_seq, result = w.conn.recv()
+                            w.outstanding.pop(done_seq, None)
+                            buffer.append(result)
+                            reporter.advance(1, result.chars if result.status == "ok" else 0)
+                    except (EOFError, OSError):
+                        bury(w)
+                elif not w.proc.is_alive():
+                    # drain anything it finished before dying, then retry the rest
+                    try:
+                        while w.conn.poll():
+                            done_seq, result = w.conn.recv()
+                            w.outstanding.pop(done_seq, None)
+                            buffer.append(result)
+                            reporter.advance(1, result.chars if result.status == "ok" else 0)
+                    except (EOFError, OSError):
+                        pass
+                    bury(w)
+            if len(buffer) >= settings.commit_docs or time.perf_counter() - last_commit >= settings.commit_seconds:
+                commit()
+        commit()
+    except KeyboardInterrupt:
+        summary.interrupted = True
+        commit()
+    finally:
+        for w in pool:
+            if not w.dead:
+                try:
+                    w.conn.send(None)
+                except (BrokenPipeError, OSError):
+                    pass
+        for w in pool:
+            w.proc.join(timeout=2)
+            if w.proc.is_alive():
+                w.proc.terminate()
+                w.proc.join(timeout=2)
+
+
+# ----------------------------------------------------------------------------- Ray engine
+
+
+def _read_units_batch(batch: dict, limits: Limits, done_ref) -> Iterator[dict]:
+    """Ray task: read the units of a batch, yielding items (or input errors) a block at a time."""
+    import ray
+    done = ray.get(done_ref) if not isinstance(done_ref, (set, frozenset)) else done_ref
+    rows: list[dict] = []
+    errors: list[InputError] = []
+    for kind, source, paths, start, stop in zip(batch["kind"], batch["source"], batch["paths"], batch["start"],
+                                                batch["stop"]):
+        unit = Unit(str(kind), str(source), tuple(paths), int(start), int(stop))
+        for item in iter_unit_items(unit, limits, errors.append):
+            if item.sha256 in done:
+                rows.append({"kind": "skipped", "sha256": item.sha256, "source": item.source, "member": item.member,
+                             "data": b"", "suffix": "", "error": None})
+            else:
+                rows.append({"kind": "item", "sha256": item.sha256, "source": item.source, "member": item.member,
+                             "data": item.data, "suffix": item.suffix, "error": None})
+            rows.extend(_error_rows(errors))
+            if len(rows) >= 64:
+                yield _columns(rows)
+                rows = []
+    rows.extend(_error_rows(errors))
+    if rows:
+        yield _columns(rows)
+
+
+def _error_rows(errors: list) -> list[dict]:
+    out = [{"kind": "error", "sha256": "", "source": e.source, "member": e.member, "data": b"", "suffix": "",
+            "error": e.message} for e in errors]
+    errors.clear()
+    return out
+
+
+def _columns(rows: list[dict]) -> dict:
+    return {k: [r[k] for r in rows] for k in rows[0]}
+
+
+class RayExtractor:
+    """Ray actor: the pipeline loaded once, applied to batches of items; other rows pass through."""
+
+    def __init__(self, config: Optional[str] = None):
+        from .language import Pipeline
+        self.nlp = Pipeline.from_config(config)
+        self.name = f"ray-{os.getpid()}"
+
+    def __call__(self, batch) -> dict:
+        import pickle
+        out = {"kind": [], "payload": []}
+        for row in batch.to_pylist():
+            if row["kind"] == "item":
+                item = Item(row["source"], row["member"], row["data"], row["suffix"], row["sha256"])
+                payload = extract_item(self.nlp, item, self.name)
+            elif row["kind"] == "error":
+                payload = InputError(row["source"], row["member"], row["error"])
+            else:
+                payload = row["sha256"]
+            out["kind"].append(row["kind"])
+            out["payload"].append(pickle.dumps(payload))
+        return out
+
+
+def run_ray(units: list[Unit], store: BatchStore, workers: int, settings: BatchSettings, limits: Limits,
+            reporter: Reporter, summary: Summary, address: Optional[str] = None,
+            config: Optional[str] = None) -> None:
+    """Ray Data: read units in tasks, extract in an actor pool, commit here (the only writer)."""
+    import pickle
+
+    import ray
+    from ray.data import ActorPoolStrategy
+    if not ray.is_initialized():
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = False
+    done = frozenset(r[0] for r in store.con.execute("SELECT id FROM documents WHERE status = 'ok'").fetchall())
+    done_ref = ray.put(done)
+    ds = ray.data.from_items([{"kind": u.kind, "source": u.source, "paths": list(u.paths), "start": u.start,
+                               "stop": u.stop} for u in units])
+    ds = ds.map_batches(_read_units_batch, batch_size=1, fn_kwargs={"limits": limits, "done_ref": done_ref})
+    ds = ds.map_batches(RayExtractor, batch_size=settings.ray_batch_size, batch_format="pyarrow",
+                        compute=ActorPoolStrategy(size=workers), num_cpus=1, fn_constructor_args=(config,))
+    buffer: list[DocResult] = []
+    errors: list[ErrorRow] = []
+    seen: set[str] = set()
+
+    def commit() -> None:
+        written = store.commit(buffer, errors)
+        for r in written:
+            if r.status == "ok":
+                summary.ok += 1
+                summary.chars += r.chars
+            else:
+                summary.failed += 1
+        summary.skipped += len(buffer) - len(written)
+        buffer.clear()
+        errors.clear()
+        reporter.committed(summary.ok)
+
+    try:
+        for batch in ds.iter_batches(batch_size=settings.ray_batch_size, batch_format="pyarrow"):
+            for kind, payload in zip(batch.column("kind").to_pylist(), batch.column("payload").to_pylist()):
+                obj = pickle.loads(payload)
+                if kind == "error":
+                    summary.input_errors += 1
+                    summary.errors.append(str(obj))
+                    errors.append(ErrorRow(None, obj.source, obj.member, "input", obj.message))
+                    continue
+                if kind == "skipped" or obj.id in seen:
+                    summary.skipped += 1
+                    reporter.advance(1)
+                    continue
+                seen.add(obj.id)
+                buffer.append(obj)
+                reporter.advance(1, obj.chars if obj.status == "ok" else 0)
+            if len(buffer) >= settings.commit_docs:
+                commit()
+        commit()
+    except KeyboardInterrupt:
+        summary.interrupted = True
+        commit()
+
+
+# ----------------------------------------------------------------------------- the run
+
+
+def run_batch(inputs: Iterable[str], db: str | os.PathLike, workers: Optional[int] = None, engine: str = "local",
+              address: Optional[str] = None, config: Optional[str] = None, text_column: str = "text",
+              progress: str = "auto", to_dataset: Optional[str] = None,
+              on_error: Optional[Callable[[str], None]] = None) -> Summary:
+    """Process INPUTs into the database at ``db``; return the summary of this run."""
+    inputs = [str(i) for i in inputs]
+    workers = workers or os.cpu_count() or 1
+    settings, limits = BatchSettings.from_config(), Limits.from_config()
+    summary = Summary()
+    reporter = Reporter(progress)
+    pending_errors: list[InputError] = []
+
+    def input_error(e: InputError) -> None:
+        summary.input_errors += 1
+        summary.errors.append(str(e))
+        pending_errors.append(e)
+        if on_error:
+            on_error(str(e))
+        reporter.advance(1)
+
+    def count_total() -> None:
+        total = 0
+        for u in plan_units(inputs, lambda e: None, settings.unit_items, text_column):
+            n = count_items(u)
+            if n is None:
+                return
+            total += n
+        reporter.set_total(total)
+
+    store = BatchStore(db)
+    t0 = time.perf_counter()
+    try:
+        if engine == "local":
+            threading.Thread(target=count_total, daemon=True).start()
+            units = plan_units(inputs, input_error, settings.unit_items, text_column)
+            run_local(iter_items(units, limits, input_error), store, workers, settings, reporter, summary,
+                      pending_errors, config)
+        elif engine == "ray":
+            units = list(plan_units(inputs, input_error, settings.unit_items, text_column))
+            count_total()
+            if pending_errors:
+                store.commit([], [ErrorRow(None, e.source, e.member, "input", e.message) for e in pending_errors])
+                pending_errors.clear()
+            run_ray(units, store, workers, settings, limits, reporter, summary, address, config)
+            if on_error:
+                for msg in summary.errors:
+                    on_error(msg)
+        else:
+            raise ValueError(f"unknown engine {engine!r}: use local or ray")
+    finally:
+        summary.seconds = time.perf_counter() - t0
+        reporter.close()
+        store.close()
+    if to_dataset:
+        write_dataset(db, to_dataset)
+    return summary
+
+
+# ----------------------------------------------------------------------------- datasets output
+
+_DATASET_SQL = """
+SELECT d.id, d.source, d.member, d.status, d.error, d.chars,
+  (SELECT list({'id': e.entity_id, 'start': e.start_char, 'end': e.end_char, 'label': e.label, 'text': e.text,
+                'value': e.value, 'unit': e.unit, 'qualifier': e.qualifier} ORDER BY e.start_char, e.end_char)
+     FROM entities e WHERE e.doc_id = d.id) AS entities,
+  (SELECT list({'entity_id': f.entity_id, 'label': f.label, 'value': f.value, 'unit': f.unit,
+                'qualifier': f.qualifier, 'number': f.number_text, 'subject': f.subject, 'project': f.project}
+               ORDER BY f.number_start) FROM facts f WHERE f.doc_id = d.id) AS facts
+FROM documents d ORDER BY d.source, d.member, d.id
+"""
+
+
+def write_dataset(db: str | os.PathLike, out_dir: str | os.PathLike) -> Path:
+    """Predictions as a Hugging Face dataset (``load_from_disk(out_dir)``): one row per document."""
+    import datasets
+    import duckdb
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        reader = con.sql(_DATASET_SQL).to_arrow_reader(1024)
+
+        def rows() -> Iterator[dict]:
+            for rb in reader:
+                yield from rb.to_pylist()
+
+        with tempfile.TemporaryDirectory(prefix="jixiao-ds-") as cache:
+            ds = datasets.Dataset.from_generator(rows, cache_dir=cache)
+            ds.save_to_disk(str(out_dir))
+    finally:
+        con.close()
+    return Path(out_dir)
