@@ -179,6 +179,12 @@ def export_db(
         print(path)
 
 
+from .annotate.cli import annotate_app, serve_ls  # noqa: E402  (typer only; work is imported per command)
+
+app.add_typer(annotate_app, name="annotate")
+app.command("serve-ls")(serve_ls)
+
+
 def main() -> None:
     app()
 

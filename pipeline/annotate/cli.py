@@ -1,0 +1,121 @@
+"""``jixiao annotate ...`` and ``jixiao serve-ls``: the annotation loop on the command line.
+
+Only typer is imported here; the work is imported inside each command so ``jixiao --help`` stays fast.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+annotate_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                           help="Annotators in the loop: export tasks with pre-annotations, import corrections, "
+                                "rank documents to label next, measure agreement.")
+
+FORMAT_HELP = "label-studio or doccano"
+
+
+def _check_format(fmt: str) -> str:
+    if fmt not in ("label-studio", "doccano"):
+        raise typer.BadParameter(f"unknown format {fmt!r}; use label-studio or doccano", param_hint="--format")
+    return fmt
+
+
+@annotate_app.command("export")
+def export_cmd(
+    inputs: List[Path] = typer.Argument(..., help="reports, directories, or JSONL files of documents (id, text)"),
+    fmt: str = typer.Option(..., "--format", help=FORMAT_HELP),
+    out: Path = typer.Option(..., "-o", "--out", help="tasks file (.json for Label Studio, .jsonl for doccano)"),
+    limit: Optional[int] = typer.Option(None, "--limit", help="export only the first N documents"),
+    keep_entities: bool = typer.Option(False, "--keep-entities",
+                                       help="use the entities in the input (e.g. gold, for review) instead of "
+                                            "running the pipeline"),
+    config: Optional[str] = typer.Option(None, "--config", help="pipeline config (default configs/pipeline.yaml)"),
+):
+    """Tasks with pre-annotations (Label Studio predictions / doccano spans) for annotators to correct."""
+    from .roundtrip import export
+    n = export(inputs, _check_format(fmt), out, limit=limit, config=config, keep_entities=keep_entities)
+    print(f"{n} tasks -> {out}", file=sys.stderr)
+    if fmt == "label-studio":
+        from ..config import config_dir
+        print(f"labelling config: {config_dir() / 'label_studio.xml'}", file=sys.stderr)
+    raise typer.Exit(0 if n else 1)
+
+
+@annotate_app.command("import")
+def import_cmd(
+    path: Path = typer.Argument(..., help="Label Studio JSON / JSON-MIN export, doccano JSONL or export zip"),
+    fmt: str = typer.Option(..., "--format", help=FORMAT_HELP),
+    out: Path = typer.Option(..., "-o", "--out", help="GUIDELINES.md JSONL to write (e.g. annotations/reviewed/x.jsonl)"),
+    report: Optional[Path] = typer.Option(None, "--report", help="also write the per-task report as JSON"),
+    pre: Optional[Path] = typer.Option(None, "--pre", help="pre-annotations (documents JSONL) for exports without them"),
+):
+    """Corrected annotations back into GUIDELINES.md JSONL, with changes and conflicts reported per task."""
+    from .roundtrip import import_file, write
+    if not path.exists():
+        print(f"jixiao: error: {path}: no such file", file=sys.stderr)
+        raise typer.Exit(2)
+    try:
+        imported = import_file(path, _check_format(fmt), pre=pre)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        print(f"jixiao: error: {path}: not a {fmt} export: {exc}", file=sys.stderr)
+        raise typer.Exit(2)
+    write(imported, out)
+    print(imported.report.format())
+    print(f"{len(imported.documents)} documents -> {out}", file=sys.stderr)
+    if report is not None:
+        report.write_text(json.dumps(imported.report.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    raise typer.Exit(0 if imported.documents or not imported.report.tasks else 1)
+
+
+@annotate_app.command("rank")
+def rank_cmd(
+    inputs: List[Path] = typer.Argument(..., help="unlabelled reports, directories or JSONL files of documents"),
+    budget: int = typer.Option(..., "--budget", help="characters the annotators can read"),
+    as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+    model: Optional[Path] = typer.Option(None, "--model", help="trained token classifier (default: the configured one)"),
+):
+    """Documents ordered by how much labelling them would teach the model, within a character budget."""
+    from .rank import rank
+    from .source import load_inputs
+    ranking = rank(list(load_inputs(inputs)), budget=budget, model_dir=model)
+    print(json.dumps(ranking.to_json(), ensure_ascii=False, indent=1) if as_json else ranking.format())
+
+
+@annotate_app.command("agreement")
+def agreement_cmd(
+    a: Path = typer.Argument(..., help="annotator A (GUIDELINES.md JSON/JSONL)"),
+    b: Path = typer.Argument(..., help="annotator B"),
+    as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+):
+    """Span-level F1 and Cohen's kappa (character labels) between two annotators."""
+    from .agreement import agreement_files
+    res = agreement_files(a, b)
+    print(json.dumps(res.to_json(), ensure_ascii=False, indent=1) if as_json else res.format())
+
+
+def serve_ls(
+    host: str = typer.Option("127.0.0.1", "--host", help="address to bind (loopback by default)"),
+    port: int = typer.Option(9090, "--port", help="port (Label Studio's ML backends use 9090)"),
+    token: Optional[str] = typer.Option(None, "--token", envvar="JIXIAO_LS_TOKEN",
+                                        help="token Label Studio must send (default: $JIXIAO_LS_TOKEN, else a new one)"),
+    config: Optional[str] = typer.Option(None, "--config", help="pipeline config (default configs/pipeline.yaml)"),
+):
+    """Serve pre-annotations to Label Studio as an ML backend (/health, /setup, /predict, /webhook)."""
+    from .server import Backend, make_server
+    from .source import Prelabeller
+    server, token = make_server(host, port, token, Backend(Prelabeller(config=config)))
+    shown = token if not os.environ.get("JIXIAO_LS_TOKEN") else "$JIXIAO_LS_TOKEN"
+    print(f"jixiao ML backend on http://{host}:{server.server_address[1]}  token: {shown}\n"
+          f"In Label Studio: Settings > Model > Connect model, URL http://{host}:{server.server_address[1]}, "
+          f"Basic auth, any user, password = the token.", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

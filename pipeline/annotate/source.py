@@ -1,0 +1,85 @@
+"""Documents to label and their pre-annotations from the current pipeline (rules, and the model if configured).
+
+Inputs are report files or directories (read as ``jixiao extract`` reads them) or JSONL/JSON files
+of documents with ``id`` and ``text`` (annotations/unlabelled/excerpts.jsonl, documents.jsonl).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Optional
+
+from ..doc import Document, Entity
+
+
+def model_version(names: Iterable[str]) -> str:
+    """A readable version for predictions: package version and the components that made them."""
+    from .. import __version__
+    return f"jixiao-{__version__}:{'+'.join(names)}"
+
+
+def load_inputs(paths: Iterable[str | Path], max_mb: float = 20.0) -> Iterator[Document]:
+    """Documents from JSONL/JSON document files and from report files; unreadable ones are reported."""
+    from ..reading import ReadError, iter_input_files, read_document
+
+    def fail(exc: ReadError) -> None:
+        print(f"jixiao: error: {exc}", file=sys.stderr)
+
+    for path in iter_input_files([Path(p) for p in paths], fail):
+        if path.suffix.lower() in (".jsonl", ".json"):
+            yield from _documents_file(path)
+            continue
+        try:
+            yield read_document(path, max_bytes=int(max_mb * 1024 * 1024))
+        except ReadError as exc:
+            fail(exc)
+
+
+def _documents_file(path: Path) -> Iterator[Document]:
+    raw = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(raw)
+        records = data if isinstance(data, list) else [data]
+    except json.JSONDecodeError:
+        records = [json.loads(line) for line in raw.splitlines() if line.strip()]
+    for n, rec in enumerate(records, 1):
+        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+            print(f"jixiao: error: {path}: record {n} has no 'text'", file=sys.stderr)
+            continue
+        doc = Document.from_json({"id": rec.get("id") or rec.get("doc_id") or f"{path.stem}-{n}",
+                                  "text": rec["text"], "entities": rec.get("entities") or []})
+        doc.source = str(path)
+        doc.extra = {k: rec[k] for k in ("title", "url") if isinstance(rec.get(k), str)}
+        yield doc
+
+
+@dataclass
+class Prelabeller:
+    """Runs the configured pipeline on a document to give annotators something to correct."""
+
+    config: Optional[str] = None
+    keep_entities: bool = False
+    _pipeline: object = field(default=None, repr=False)
+
+    @property
+    def pipeline(self):
+        if self._pipeline is None:
+            from ..language import Pipeline
+            self._pipeline = Pipeline.from_config(self.config)
+        return self._pipeline
+
+    @property
+    def model_version(self) -> str:
+        return "input-entities" if self.keep_entities else model_version(self.pipeline.names)
+
+    def __call__(self, doc: Document) -> Document:
+        if self.keep_entities:
+            return doc
+        fresh = self.pipeline(Document(id=doc.id, text=doc.text, source=doc.source))
+        fresh.extra = dict(doc.extra)
+        return fresh
+
+    def entities(self, text: str, doc_id: str = "doc") -> list[Entity]:
+        return self(Document(id=doc_id, text=text)).entities
