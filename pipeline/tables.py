@@ -125,6 +125,7 @@ class Table:
     budget_lines: list[BudgetLine] = field(default_factory=list)
     total: Optional[TableTotal] = None
     groups: list[tuple[Span, Optional[float], list[int]]] = field(default_factory=list)  # 一级指标 (50分) → rows
+    region: int = 0  # tables of one flattened form share a region
 
 
 @dataclass
@@ -351,7 +352,7 @@ def _leading_text_cells(row: list[Cell], names: list[str]) -> list[Cell]:
 def read_tables(text: str) -> TableReading:
     """Find indicator and budget tables in ``text`` and rebuild their rows."""
     tables: list[Table] = []
-    for region in read_grid(text):
+    for region_no, region in enumerate(read_grid(text)):
         i = 0
         while i < len(region):
             kind = _header_kind(region[i])
@@ -369,6 +370,7 @@ def read_tables(text: str) -> TableReading:
                 body = body[1:]
             table = _build(text, kind, header, body)
             if table is not None:
+                table.region = region_no
                 tables.append(table)
             i = j
     return TableReading(tables)
