@@ -33,3 +33,27 @@ def make_project_tagger(**settings):
 def make_resolver(**settings):
     from .resolving import Resolver
     return Resolver(**settings)
+
+
+@component("table_reader")
+def make_table_reader(**settings):
+    """Rebuilt indicator rows and budget-table lines into ``doc.extra``."""
+    from .tables import read_tables
+
+    def table_reader(doc: Document, view: NormalisedText) -> None:
+        reading = read_tables(doc.text)
+        doc.extra["indicators"] = [r.to_json() for r in reading.indicators]
+        doc.extra["budget_lines"] = [b.to_json() for b in reading.budget_lines]
+    return table_reader
+
+
+@component("checker")
+def make_checker(**settings):
+    """Budget facts and consistency checks into ``doc.extra["budget_facts"]`` and ``doc.extra["checks"]``."""
+    from .checks import check_document
+
+    def checker(doc: Document, view: NormalisedText) -> None:
+        result = check_document(doc)
+        doc.extra["budget_facts"] = [b.to_json() for b in result.budget_facts]
+        doc.extra["checks"] = [c.to_json() for c in result.checks]
+    return checker
