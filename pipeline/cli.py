@@ -185,6 +185,23 @@ app.add_typer(annotate_app, name="annotate")
 app.command("serve-ls")(serve_ls)
 
 
+@app.command()
+def report(
+    inputs: List[Path] = typer.Argument(..., help="documents.jsonl from `jixiao extract`, or report files/directories"),
+    out: Path = typer.Option(Path("report"), "-o", "--out", help="output directory for index.html and one page a document"),
+):
+    """HTML report: text with entities highlighted, checks (failed ones linked to their figures), indicator tables."""
+    from .report import load_inputs, write_report
+
+    docs = load_inputs(inputs)
+    if not docs:
+        _err("no documents in the input")
+        raise typer.Exit(2)
+    paths = write_report(docs, out)
+    failed = sum(c["status"] == "fails" for d in docs for c in d.get("checks", []))
+    print(f"{len(docs)} documents, {failed} failed checks -> {paths[0]}", file=sys.stderr)
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,199 @@
+"""The visual report: one self-contained HTML page per document and an index page for the batch.
+
+Each page shows the text with its entities highlighted in displaCy's style (our colours from
+``configs/labels.yaml``), and beside it the consistency checks (failed ones first, each linked to
+the figures it compared), the rebuilt indicator rows, the budget facts and the resolved facts.
+No scripts, fonts or styles are fetched: a page opens offline.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from .config import load_config
+
+_STATUS_ORDER = {"fails": 0, "unknown": 1, "holds": 2}
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;margin:0;color:#222;background:#fafafa}
+header{padding:10px 18px;background:#263238;color:#fff}
+header a{color:#b3e5fc}
+main{display:flex;gap:16px;padding:12px 18px;align-items:flex-start}
+#text{flex:3;white-space:pre-wrap;line-height:2.1;background:#fff;padding:14px;border:1px solid #ddd;
+ max-height:88vh;overflow:auto;font-size:15px}
+aside{flex:2;max-height:88vh;overflow:auto}
+mark.entity{padding:0.15em 0.3em;margin:0 0.1em;border-radius:0.35em;line-height:1}
+mark.entity .label{font-size:0.6em;font-weight:bold;vertical-align:middle;margin-left:0.3em;text-transform:uppercase}
+.checked{border-bottom:3px solid #888}
+.checked.fails{border-bottom-color:#d32f2f;background:#ffebee}
+.checked.unknown{border-bottom-color:#f9a825}
+:target{outline:3px solid #d32f2f;outline-offset:2px}
+table{border-collapse:collapse;width:100%;font-size:13px;margin-bottom:14px;background:#fff}
+th,td{border:1px solid #ddd;padding:3px 5px;vertical-align:top;text-align:left}
+th{background:#eceff1}
+li.check{margin:4px 0;font-size:13px}
+.status{font-weight:bold;padding:0 4px;border-radius:3px;color:#fff}
+.status.fails{background:#d32f2f}.status.unknown{background:#f9a825}.status.holds{background:#388e3c}
+h2{font-size:16px;margin:10px 0 6px}
+"""
+
+
+@dataclass(frozen=True)
+class _Mark:
+    start: int
+    end: int
+    kind: str  # "entity" | "check"
+    label: str  # entity label, or check status
+    anchor: str = ""
+
+
+def _colours() -> dict[str, str]:
+    return load_config("labels").get("colours", {})
+
+
+def page_name(doc_id: str) -> str:
+    return re.sub(r"[^\w.-]", "_", doc_id) + ".html"
+
+
+def _render_text(text: str, entities: list[dict], checks: list[dict]) -> str:
+    """The text as HTML: entity marks (displaCy markup) and check spans with anchors, nested by offsets."""
+    colours = _colours()
+    marks = [_Mark(e["start"], e["end"], "entity", e["label"]) for e in entities]
+    for i, c in enumerate(checks):
+        if c["status"] == "holds":
+            continue
+        for j, s in enumerate(c["spans"]):
+            marks.append(_Mark(s["start"], s["end"], "check", c["status"], f"check-{i}-{j}"))
+    cuts = sorted({0, len(text), *(m.start for m in marks), *(m.end for m in marks)})
+    out = []
+    anchored: set[str] = set()
+    for a, b in zip(cuts, cuts[1:]):
+        seg = html.escape(text[a:b])
+        for m in marks:
+            if m.kind == "check" and m.start <= a and b <= m.end:
+                anchor = ""
+                if m.anchor not in anchored:
+                    anchored.add(m.anchor)
+                    anchor = f' id="{m.anchor}"'
+                seg = f'<span class="checked {m.label}"{anchor}>{seg}</span>'
+        ent = next((m for m in marks if m.kind == "entity" and m.start <= a and b <= m.end), None)
+        if ent is not None:
+            badge = f'<span class="label">{ent.label}</span>' if b == ent.end else ""
+            seg = (f'<mark class="entity" data-label="{ent.label}" style="background:{colours.get(ent.label, "#ddd")}">'
+                   f"{seg}{badge}</mark>")
+        out.append(seg)
+    return "".join(out)
+
+
+def _span_text(s) -> str:
+    return "" if not s else html.escape(s.get("text", ""))
+
+
+def _cell(v) -> str:
+    if not v:
+        return ""
+    txt = html.escape(v["text"])
+    if v.get("value") is not None:
+        q = f" {v['qualifier']}" if v.get("qualifier") else ""
+        txt += f'<br><small>{v["value"]:g} {html.escape(v.get("unit") or "")}{q}</small>'
+    return txt
+
+
+def _num(x) -> str:
+    return "" if x is None else f"{x:g}"
+
+
+def render_document(d: dict, index_href: str = "index.html") -> str:
+    """One document's page."""
+    checks = d.get("checks", [])
+    order = sorted(range(len(checks)), key=lambda i: (_STATUS_ORDER.get(checks[i]["status"], 3), i))
+    items = []
+    for i in order:
+        c = checks[i]
+        links = " ".join(f'<a href="#check-{i}-{j}">{html.escape(s["text"])}</a>' if c["status"] != "holds"
+                         else html.escape(s["text"]) for j, s in enumerate(c["spans"]))
+        items.append(f'<li class="check {c["status"]}" id="check-{i}"><span class="status {c["status"]}">'
+                     f'{c["status"]}</span> <b>{html.escape(c["kind"])}</b>: {html.escape(c["message"])}'
+                     f'<br><small>{links}</small></li>')
+    ind_rows = "".join(
+        f"<tr><td>{_span_text(r.get('level1'))}</td><td>{_span_text(r.get('level2'))}</td>"
+        f"<td>{_span_text(r['indicator'])}</td><td>{_cell(r['target'])}</td><td>{_cell(r['actual'])}</td>"
+        f"<td>{_num(r['weight'])}</td><td>{_num(r['score'])}</td><td>{_span_text(r.get('deviation'))}</td></tr>"
+        for r in d.get("indicators", []))
+    bf_rows = "".join(
+        f"<tr><td>{html.escape(b['role'])}</td><td>{b['stage']}</td><td>{b['year'] or ''}</td>"
+        f"<td>{html.escape(b['number']['text'])}</td><td>{len(b['parts'])}</td></tr>"
+        for b in d.get("budget_facts", []))
+    fact_rows = "".join(
+        f"<tr><td>{html.escape(f['number']['text'])}</td><td>{f['value']:g} {html.escape(f['unit'])}</td>"
+        f"<td>{_span_text(f.get('subject'))}</td><td>{_span_text(f.get('project'))}</td></tr>"
+        for f in d.get("facts", []))
+    n = {s: sum(c["status"] == s for c in checks) for s in ("fails", "unknown", "holds")}
+    title = html.escape(d["id"])
+    return f"""<!DOCTYPE html>
+<html lang="zh"><head><meta charset="utf-8"><title>{title}</title><style>{_CSS}</style></head>
+<body><header><a href="{index_href}">index</a> · <b>{title}</b> · {len(d.get('entities', []))} entities ·
+checks: {n['fails']} fail, {n['unknown']} unknown, {n['holds']} hold</header>
+<main><div id="text">{_render_text(d['text'], d.get('entities', []), checks)}</div>
+<aside>
+<h2>Checks</h2><ol id="checks">{''.join(items)}</ol>
+<h2>Indicators</h2><table id="indicators"><tr><th>一级指标</th><th>二级指标</th><th>三级指标</th><th>年度指标值</th>
+<th>实际完成值</th><th>分值</th><th>得分</th><th>偏差原因</th></tr>{ind_rows}</table>
+<h2>Budget facts</h2><table id="budget"><tr><th>role</th><th>stage</th><th>year</th><th>figure</th><th>parts</th></tr>{bf_rows}</table>
+<h2>Facts</h2><table id="facts"><tr><th>number</th><th>value</th><th>subject</th><th>project</th></tr>{fact_rows}</table>
+</aside></main></body></html>
+"""
+
+
+def render_index(docs: list[dict]) -> str:
+    rows = []
+    for d in docs:
+        checks = d.get("checks", [])
+        n = {s: sum(c["status"] == s for c in checks) for s in ("fails", "unknown", "holds")}
+        rows.append(f'<tr><td><a href="{page_name(d["id"])}">{html.escape(d["id"])}</a></td>'
+                    f'<td>{len(d.get("entities", []))}</td><td>{len(d.get("indicators", []))}</td>'
+                    f'<td class="fails">{n["fails"]}</td><td>{n["unknown"]}</td><td>{n["holds"]}</td></tr>')
+    return f"""<!DOCTYPE html>
+<html lang="zh"><head><meta charset="utf-8"><title>jixiao report</title><style>{_CSS}</style></head>
+<body><header><b>jixiao report</b> · {len(docs)} documents</header><main><table id="documents">
+<tr><th>document</th><th>entities</th><th>indicator rows</th><th>checks failed</th><th>unknown</th><th>hold</th></tr>
+{''.join(rows)}</table></main></body></html>
+"""
+
+
+def write_report(docs: Iterable[dict], out: Path) -> list[Path]:
+    """Write ``out/index.html`` and one page per document; returns the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    docs = list(docs)
+    paths = []
+    for d in docs:
+        p = out / page_name(d["id"])
+        p.write_text(render_document(d), encoding="utf-8")
+        paths.append(p)
+    index = out / "index.html"
+    index.write_text(render_index(docs), encoding="utf-8")
+    return [index, *paths]
+
+
+def load_inputs(paths: list[Path], nlp=None) -> list[dict]:
+    """Documents from ``documents.jsonl`` files as written by ``jixiao extract``, or report files run through the pipeline."""
+    from .reading import iter_input_files, read_document
+    docs, raw = [], []
+    for p in paths:
+        if p.is_file() and p.suffix == ".jsonl":
+            with open(p, encoding="utf-8") as f:
+                docs.extend(json.loads(line) for line in f if line.strip())
+        else:
+            raw.append(p)
+    if raw:
+        from .language import Pipeline
+        nlp = nlp or Pipeline.from_config()
+        for path in iter_input_files(raw, lambda exc: None):
+            doc = read_document(path)
+            doc.id = path.stem
+            docs.append(nlp(doc).to_json())
+    return docs
