@@ -383,7 +383,7 @@ def _has_number(row: list[Cell]) -> bool:
 def _build(text: str, kind: str, header: list[Cell], body: list[list[Cell]]) -> Optional[Table]:
     names = _column_names(header, kind)
     widths = [len(r) for r in body if not _is_total(r)] or [len(header)]
-    width = mode(widths)
+    width = max(mode(widths), len(header))
     body = _merge_broken_rows(body, width)
     end = max((c.end for r in body for c in r), default=header[-1].end)
     table = Table(kind, header, body, names, header[0].start, end)
