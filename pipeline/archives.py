@@ -1,4 +1,4 @@
-"""Inputs of ``jixiao batch``: directories, zip/tar archives, path lists and ``datasets`` dirs, as a stream of items.
+"""Inputs of ``jixiao batch``: directories, zip/tar archives, JSONL, path lists and ``datasets`` dirs, as items.
 
 Nothing is ever extracted to disk: archive members are read into memory one at a time,
 so a member named ``../../etc/passwd`` is only a label.  Every member is size-checked before
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import re
 import tarfile
@@ -26,6 +27,7 @@ from .config import load_config
 ZIP_SUFFIXES = (".zip",)
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 LIST_SUFFIXES = (".lst", ".list")
+JSONL_SUFFIXES = (".jsonl",)
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,8 @@ def plan_units(inputs: Iterable[str | os.PathLike], on_error: OnError, unit_item
             yield from _zip_units(p, on_error, unit_items)
         elif suffix in TAR_SUFFIXES:
             yield Unit("tar", str(p))
+        elif suffix in JSONL_SUFFIXES:
+            yield Unit("jsonl", str(p), paths=(text_column,))
         elif _depth < 2 and _is_list_file(p, False):
             yield from flush()
             yield from plan_units(_listed_paths(p, on_error), on_error, unit_items, text_column, _depth + 1)
@@ -243,6 +247,9 @@ def count_items(unit: Unit) -> Optional[int]:
     if unit.size is not None:
         return unit.size
     try:
+        if unit.kind == "jsonl":
+            with open(unit.source, "rb") as f:
+                return sum(1 for line in f if line.strip())
         with tarfile.open(unit.source, mode="r|*") as tf:
             return sum(1 for m in tf if m.isfile())
     except (tarfile.TarError, OSError, EOFError, zlib.error):
@@ -267,6 +274,8 @@ def iter_unit_items(unit: Unit, limits: Limits, on_error: OnError) -> Iterator[I
         yield from _tar_items(unit.source, unit.source, None, limits, on_error, depth=0)
     elif unit.kind == "dataset":
         yield from _dataset_items(unit, on_error)
+    elif unit.kind == "jsonl":
+        yield from _jsonl_items(unit, limits, on_error)
     else:
         raise ValueError(f"unknown unit kind {unit.kind!r}")
 
@@ -453,3 +462,35 @@ def _dataset_items(unit: Unit, on_error: OnError) -> Iterator[Item]:
                 on_error(InputError(unit.source, member, f"column {column!r} is not text: {type(text).__name__}"))
                 continue
             yield Item(unit.source, member, text.encode("utf-8"), ".txt")
+
+
+def _jsonl_items(unit: Unit, limits: Limits, on_error: OnError) -> Iterator[Item]:
+    """One document per line, GUIDELINES.md style (``{"id": ..., "text": ...}``); member = id or line number."""
+    (column,) = unit.paths
+    try:
+        f = open(unit.source, "rb")
+    except OSError as exc:
+        on_error(InputError(unit.source, None, f"cannot read: {exc.strerror or exc}"))
+        return
+    with f:
+        for n, raw in enumerate(f, 1):
+            if not raw.strip():
+                continue
+            member = f"line {n}"
+            try:
+                row = json.loads(raw)
+                text = row[column]
+            except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
+                on_error(InputError(unit.source, member, f"not a JSON object with a {column!r} string: "
+                                                         f"{type(exc).__name__}: {exc}"))
+                continue
+            if "id" in row:
+                member = str(row["id"])
+            if not isinstance(text, str):
+                on_error(InputError(unit.source, member, f"{column!r} is not a string"))
+                continue
+            data = text.encode("utf-8")
+            if len(data) > limits.max_member_bytes:
+                on_error(InputError(unit.source, member, f"larger than the {limits.max_member_bytes} byte limit"))
+                continue
+            yield Item(unit.source, member, data, ".txt")

@@ -12,20 +12,21 @@ extraction as Ray Data stages and the driver writes the same tables.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import tempfile
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from multiprocessing.connection import wait as wait_ready
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
 from .archives import InputError, Item, Limits, Unit, count_items, iter_items, iter_unit_items, plan_units
 from .config import load_config
-from .store import BatchStore, DocResult, ErrorRow
+from .store import BatchStore, DocResult, ErrorRow, ResultBatch
 
 # ----------------------------------------------------------------------------- one document
 
@@ -55,6 +56,19 @@ def read_item(item: Item):
     return doc
 
 
+_YEAR_OF_REPORT = re.compile(r"(20\d\d|19\d\d)\s*年度")
+_YEAR = re.compile(r"(20\d\d|19\d\d)\s*年")
+
+
+def title_and_year(text: str) -> tuple[Optional[str], Optional[int]]:
+    """First non-empty line (reports open with the agency and report name) and the year of the
+    report (first 'NNNN年度', else first 'NNNN年' of the opening lines), to group results in SQL."""
+    head = text[:400]
+    title = next((line.strip() for line in head.splitlines() if line.strip()), None)
+    m = _YEAR_OF_REPORT.search(head) or _YEAR.search(head)
+    return (title[:200] if title else None), (int(m.group(1)) if m else None)
+
+
 def extract_item(nlp, item: Item, worker: str = "", attempts: int = 1) -> DocResult:
     """Read and extract one document; any failure becomes a failed ``DocResult``, never an exception."""
     from .output import entity_rows, fact_rows
@@ -75,7 +89,9 @@ def extract_item(nlp, item: Item, worker: str = "", attempts: int = 1) -> DocRes
         return DocResult(status="failed", stage="extract", error=f"{type(exc).__name__}: {exc}",
                          encoding=doc.encoding, chars=len(doc.text), **base)
     t2 = time.perf_counter()
+    title, year = title_and_year(doc.text)
     return DocResult(status="ok", encoding=doc.encoding, chars=len(doc.text), pages=len(doc.pages),
+                     title=title, report_year=year,
                      read_ms=(t1 - t0) * 1e3, extract_ms=(t2 - t1) * 1e3,
                      entities=entity_rows(doc), facts=fact_rows(doc), **base)
 
@@ -85,9 +101,10 @@ def extract_item(nlp, item: Item, worker: str = "", attempts: int = 1) -> DocRes
 
 @dataclass(frozen=True)
 class BatchSettings:
-    prefetch: int = 4
-    commit_docs: int = 64
-    commit_seconds: float = 1.0
+    prefetch: int = 2
+    message_docs: int = 8
+    commit_docs: int = 256
+    commit_seconds: float = 2.0
     max_attempts: int = 2
     ray_batch_size: int = 16
     unit_items: int = 256
@@ -96,9 +113,10 @@ class BatchSettings:
     def from_config(cls, name: str = "batch") -> "BatchSettings":
         cfg = load_config(name)
         local, ray = cfg.get("local", {}), cfg.get("ray", {})
-        return cls(prefetch=local.get("prefetch", 4), commit_docs=local.get("commit_docs", 64),
-                   commit_seconds=local.get("commit_seconds", 1.0), max_attempts=local.get("max_attempts", 2),
-                   ray_batch_size=ray.get("batch_size", 16), unit_items=ray.get("unit_items", 256))
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in local.items() if k in known}
+        values.update({f"ray_{k}" if k == "batch_size" else k: v for k, v in ray.items()})
+        return cls(**values)
 
 
 @dataclass
@@ -190,8 +208,8 @@ def _worker_main(conn, config: Optional[str], name: str) -> None:
             return
         if msg is None:
             return
-        seq, item, attempts = msg
-        conn.send((seq, extract_item(nlp, item, name, attempts)))
+        seq, work = msg
+        conn.send((seq, ResultBatch.pack([extract_item(nlp, item, name, attempts) for item, attempts in work])))
 
 
 class _Worker:
@@ -202,7 +220,7 @@ class _Worker:
                                 name=f"jixiao-batch-{self.name}")
         self.proc.start()
         child.close()
-        self.outstanding: dict[int, tuple[Item, int]] = {}
+        self.outstanding: dict[int, list[tuple[Item, int]]] = {}
         self.dead = False
 
 
@@ -244,7 +262,7 @@ def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: 
     in_flight: set[str] = set()
     source = _Source(items, store, summary, reporter, in_flight)
     retry: deque[tuple[Item, int]] = deque()
-    buffer: list[DocResult] = []
+    buffer: list[ResultBatch] = []
     counter = [0]
     pool = [_Worker(ctx, config, i) for i in range(workers)]
     seq = 0
@@ -261,9 +279,10 @@ def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: 
                 summary.chars += r.chars
             else:
                 summary.failed += 1
-        summary.skipped += len(buffer) - len(written)
-        for r in buffer:
-            in_flight.discard(r.id)
+        summary.skipped += sum(len(b.docs) for b in buffer) - len(written)
+        for b in buffer:
+            for r in b.docs:
+                in_flight.discard(r.id)
         buffer.clear()
         last_commit = time.perf_counter()
         reporter.committed(summary.ok)
@@ -276,14 +295,17 @@ def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: 
         w.proc.join(timeout=5)
         code = w.proc.exitcode
         cause = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-        for item, attempts in w.outstanding.values():
+        given_up = []
+        for item, attempts in (x for work in w.outstanding.values() for x in work):
             if attempts < settings.max_attempts:
                 retry.append((item, attempts + 1))
             else:
-                buffer.append(DocResult(id=item.sha256, source=item.source, member=item.member, status="failed",
-                                        stage="worker", bytes=len(item.data), worker=w.name, attempts=attempts,
-                                        error=f"worker process died ({cause}) on each of {attempts} attempts"))
-                reporter.advance(1)
+                given_up.append(DocResult(id=item.sha256, source=item.source, member=item.member, status="failed",
+                                          stage="worker", bytes=len(item.data), worker=w.name, attempts=attempts,
+                                          error=f"worker process died ({cause}) on each of {attempts} attempts"))
+        if given_up:
+            buffer.append(ResultBatch.pack(given_up))
+            reporter.advance(len(given_up))
         w.outstanding.clear()
         w.conn.close()
         summary.worker_restarts += 1
@@ -294,20 +316,24 @@ def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: 
         while True:
             for w in list(pool):
                 while not w.dead and len(w.outstanding) < settings.prefetch:
-                    if retry:
-                        item, attempts = retry.popleft()
-                    else:
-                        item, attempts = source.next(), 1
-                        if item is None:
-                            break
+                    work = []
+                    while len(work) < settings.message_docs:
+                        if retry:
+                            work.append(retry.popleft())
+                        else:
+                            item = source.next()
+                            if item is None:
+                                break
+                            work.append((item, 1))
+                    if not work:
+                        break
                     seq += 1
+                    w.outstanding[seq] = work
                     try:
-                        w.conn.send((seq, item, attempts))
+                        w.conn.send((seq, work))
                     except (BrokenPipeError, OSError):
-                        retry.appendleft((item, attempts))
                         bury(w)
                         break
-                    w.outstanding[seq] = (item, attempts)
             if not any(w.outstanding for w in pool) and not retry and source.exhausted and not source.ready:
                 break
             waitables = {}
@@ -325,7 +351,7 @@ def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: 
                             done_seq, result = w.conn.recv()
                             w.outstanding.pop(done_seq, None)
                             buffer.append(result)
-                            reporter.advance(1, result.chars if result.status == "ok" else 0)
+                            reporter.advance(len(result.docs), sum(r.chars for r in result.docs if r.status == "ok"))
                     except (EOFError, OSError):
                         bury(w)
                 elif not w.proc.is_alive():
@@ -335,11 +361,12 @@ def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: 
                             done_seq, result = w.conn.recv()
                             w.outstanding.pop(done_seq, None)
                             buffer.append(result)
-                            reporter.advance(1, result.chars if result.status == "ok" else 0)
+                            reporter.advance(len(result.docs), sum(r.chars for r in result.docs if r.status == "ok"))
                     except (EOFError, OSError):
                         pass
                     bury(w)
-            if len(buffer) >= settings.commit_docs or time.perf_counter() - last_commit >= settings.commit_seconds:
+            waiting = sum(len(b.docs) for b in buffer)
+            if waiting >= settings.commit_docs or time.perf_counter() - last_commit >= settings.commit_seconds:
                 commit()
         commit()
     except KeyboardInterrupt:
@@ -409,16 +436,21 @@ class RayExtractor:
     def __call__(self, batch) -> dict:
         import pickle
         out = {"kind": [], "payload": []}
+        results = []
         for row in batch.to_pylist():
             if row["kind"] == "item":
                 item = Item(row["source"], row["member"], row["data"], row["suffix"], row["sha256"])
-                payload = extract_item(self.nlp, item, self.name)
-            elif row["kind"] == "error":
+                results.append(extract_item(self.nlp, item, self.name))
+                continue
+            if row["kind"] == "error":
                 payload = InputError(row["source"], row["member"], row["error"])
             else:
                 payload = row["sha256"]
             out["kind"].append(row["kind"])
             out["payload"].append(pickle.dumps(payload))
+        if results:
+            out["kind"].append("results")
+            out["payload"].append(pickle.dumps(ResultBatch.pack(results)))
         return out
 
 
@@ -444,9 +476,8 @@ def run_ray(units: list[Unit], store: BatchStore, workers: int, settings: BatchS
     ds = ds.map_batches(_read_units_batch, batch_size=1, fn_kwargs={"limits": limits, "done_ref": done_ref})
     ds = ds.map_batches(RayExtractor, batch_size=settings.ray_batch_size, batch_format="pyarrow",
                         compute=ActorPoolStrategy(size=workers), num_cpus=1, fn_constructor_args=(config,))
-    buffer: list[DocResult] = []
+    buffer: list[ResultBatch] = []
     errors: list[ErrorRow] = []
-    seen: set[str] = set()
 
     def commit() -> None:
         written = store.commit(buffer, errors)
@@ -456,7 +487,7 @@ def run_ray(units: list[Unit], store: BatchStore, workers: int, settings: BatchS
                 summary.chars += r.chars
             else:
                 summary.failed += 1
-        summary.skipped += len(buffer) - len(written)
+        summary.skipped += sum(len(b.docs) for b in buffer) - len(written)
         buffer.clear()
         errors.clear()
         reporter.committed(summary.ok)
@@ -470,14 +501,13 @@ def run_ray(units: list[Unit], store: BatchStore, workers: int, settings: BatchS
                     summary.errors.append(str(obj))
                     errors.append(ErrorRow(None, obj.source, obj.member, "input", obj.message))
                     continue
-                if kind == "skipped" or obj.id in seen:
+                if kind == "skipped":
                     summary.skipped += 1
                     reporter.advance(1)
                     continue
-                seen.add(obj.id)
                 buffer.append(obj)
-                reporter.advance(1, obj.chars if obj.status == "ok" else 0)
-            if len(buffer) >= settings.commit_docs:
+                reporter.advance(len(obj.docs), sum(r.chars for r in obj.docs if r.status == "ok"))
+            if sum(len(b.docs) for b in buffer) >= settings.commit_docs:
                 commit()
         commit()
     except KeyboardInterrupt:
