@@ -77,8 +77,11 @@ def normalise(text: str) -> NormalisedText:
     unit symbols (㎡, m², 平米) → their Chinese names; inside numbers, OCR look-alikes
     (O→0, l→1), full-width commas between digit groups, and layout spaces are repaired.
     """
-    # Pass 1: character-wise narrowing (1:1).
+    # Pass 1: character-wise narrowing (1:1), then OCR look-alike words (1:1, configs/ocr.yaml).
     narrowed = "".join(_narrow(c) for c in text)
+    repairs = _ocr_repairs()
+    for read, means in repairs["confusions"]:
+        narrowed = narrowed.replace(read, means)
     b = _Builder(text)
     i, n = 0, len(narrowed)
     while i < n:
@@ -98,6 +101,10 @@ def normalise(text: str) -> NormalisedText:
             b.emit(",", i, i + 1)
         elif ch == " " and prev.isdigit() and (nxt.isdigit() and _is_layout_space(narrowed, i)):
             b.starts and _extend_last(b, i + 1)
+        elif ch in repairs["decimal_marks"] and prev.isdigit() and _DECIMALS_THEN_UNIT.match(narrowed, i + 1):
+            b.emit(".", i, i + 1)  # OCR read the decimal point as ":" / "," / "。" ("42:77%")
+        elif ch == " " and b.out and _spurious_space(narrowed, i, repairs["unit_spaces"]):
+            _extend_last(b, i + 1)
         elif ch == "." and prev.isdigit() and nxt == " " and i + 2 < n and narrowed[i + 2].isdigit():
             b.emit(".", i, i + 2)  # "35. 3" -> "35.3": the space goes with the point
             i += 2
@@ -106,6 +113,41 @@ def normalise(text: str) -> NormalisedText:
             b.emit(ch, i, i + 1)
         i += 1
     return b.build()
+
+
+_DECIMALS_THEN_UNIT = re.compile(r"(?:\d{1,2}|\d{4})(?=\s?(?:万|亿|元|%|平方|亩|公里|米|个百分点))")
+_DECIMAL_SPACE = re.compile(r"\d+\.\d+ \d+\s?(?:万|亿|元|%)")
+
+
+def _ocr_repairs() -> dict:
+    """OCR confusions, decimal marks and split units from configs/ocr.yaml (none if it is absent)."""
+    global _REPAIRS
+    if _REPAIRS is None:
+        from .config import load_config
+        try:
+            cfg = load_config("ocr").get("repairs") or {}
+        except FileNotFoundError:
+            cfg = {}
+        _REPAIRS = {
+            "confusions": [(c["read"], c["means"]) for c in cfg.get("confusions", [])
+                           if len(c["read"]) == len(c["means"])],
+            "decimal_marks": cfg.get("decimal_marks", ""),
+            "unit_spaces": tuple(cfg.get("unit_spaces", ())),
+        }
+    return _REPAIRS
+
+
+_REPAIRS: dict | None = None
+
+
+def _spurious_space(s: str, i: int, unit_spaces: tuple) -> bool:
+    """A space OCR put inside a decimal number ("27.7 5万元") or inside a unit ("万 元")."""
+    j = i
+    while j > 0 and (s[j - 1].isdigit() or s[j - 1] == "."):
+        j -= 1
+    if "." in s[j:i] and s[i - 1].isdigit() and _DECIMAL_SPACE.match(s, j):
+        return True
+    return any(s.startswith(u, i - u.index(" ")) for u in unit_spaces if " " in u)
 
 
 def _extend_last(b: _Builder, o_end: int) -> None:

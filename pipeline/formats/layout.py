@@ -6,13 +6,10 @@ with each line's offsets and box, so any span can later say its page and box.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from ..doc import Document, Page
-
-_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 
 @dataclass
@@ -30,12 +27,11 @@ class Line:
 
 
 def join_wrapped(a: str, b: str) -> str:
-    """Join two pieces of one wrapped line or cell: no space between CJK, else one space."""
-    if not a or not b:
-        return a + b
-    if _CJK.match(a[-1]) or _CJK.match(b[0]):
-        return a + b
-    return a + " " + b
+    """Join two pieces of one wrapped line or cell: Chinese wraps anywhere, even inside a number,
+    so only two Latin words get a space between them."""
+    if a and b and a[-1].isascii() and a[-1].isalpha() and b[0].isascii() and b[0].isalpha():
+        return a + " " + b
+    return a + b
 
 
 class PagedText:

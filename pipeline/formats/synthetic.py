@@ -49,8 +49,10 @@ def _wrap(text: str, font, width: int, draw) -> list[str]:
 
 
 def render_page(text: str = "", table: Optional[Sequence[Sequence[str]]] = None,
-                quality: ScanQuality = ScanQuality(), font_pt: float = 11.0):
-    """An A4 page image with ``text`` (paragraphs split on newlines) then an optional ruled table."""
+                quality: ScanQuality = ScanQuality(), font_pt: float = 11.0,
+                table_scale: float = 0.85, max_cell_chars: int = 12):
+    """An A4 page image with ``text`` (paragraphs split on newlines) then an optional ruled table
+    whose long cells wrap (top-aligned, as word processors lay them out)."""
     from PIL import Image, ImageDraw, ImageFont
     font_file = cjk_font_path()
     if font_file is None:
@@ -69,17 +71,20 @@ def render_page(text: str = "", table: Optional[Sequence[Sequence[str]]] = None,
         y += line_h
     if table:
         y += line_h
+        tfont = ImageFont.truetype(font_file, int(px * table_scale))
+        pad = tfont.size // 2
         ncol = max(len(r) for r in table)
-        col_w = [max(draw.textlength(r[c], font=font) if c < len(r) else 0 for r in table) + px for c in range(ncol)]
-        scale = min(1.0, (w - 2 * margin) / sum(col_w))
-        col_w = [int(c * scale) for c in col_w]
-        row_h = int(px * 1.8)
+        limit = max_cell_chars * tfont.size
+        col_w = [min(limit, max(draw.textlength(r[c], font=tfont) if c < len(r) else 0 for r in table)) + 2 * pad
+                 for c in range(ncol)]
         for row in table:
+            wrapped = [_wrap(row[c], tfont, col_w[c] - 2 * pad, draw) if c < len(row) else [] for c in range(ncol)]
+            row_h = max(len(w) for w in wrapped) * int(tfont.size * 1.4) + 2 * pad
             x = margin
             for c in range(ncol):
                 draw.rectangle([x, y, x + col_w[c], y + row_h], outline=0, width=2)
-                if c < len(row):
-                    draw.text((x + px // 2, y + (row_h - px) // 2), row[c], font=font, fill=0)
+                for k, piece in enumerate(wrapped[c]):
+                    draw.text((x + pad, y + pad + k * int(tfont.size * 1.4)), piece, font=tfont, fill=0)
                 x += col_w[c]
             y += row_h
     return degrade(img, quality)
