@@ -36,6 +36,7 @@ class UnitEntry:
     multiplier: float
     duration: bool = False
     requires_money_context: bool = False
+    arabic_only: bool = False
 
 
 def parse_number(s: str) -> Optional[float]:
@@ -85,7 +86,7 @@ def _parse_chinese(s: str) -> Optional[float]:
 
 @lru_cache(maxsize=1)
 def unit_lexicon() -> dict[str, UnitEntry]:
-    """Every unit surface form from ``configs/units.yaml``."""
+    """Every unit surface form from ``configs/units.yaml``, with 万/亿-prefixed counts composed."""
     cfg = load_config("units")
     lex: dict[str, UnitEntry] = {}
     for label, section in (("MONEY", "money"), ("PERCENT", "percent"), ("QUANTITY", "quantity")):
@@ -95,12 +96,24 @@ def unit_lexicon() -> dict[str, UnitEntry]:
                 unit = spec.get("unit", "元" if label == "MONEY" else "%" if label == "PERCENT" else surface)
                 lex[surface] = UnitEntry(surface, unit, label, float(spec.get("multiplier", 1)),
                                          bool(spec.get("duration", False)),
-                                         bool(spec.get("requires_money_context", False)))
+                                         bool(spec.get("requires_money_context", False)),
+                                         bool(spec.get("arabic_only", False)))
             elif label == "QUANTITY":
                 lex[surface] = UnitEntry(surface, str(spec), label, 1.0)
             else:
-                lex[surface] = UnitEntry(surface, "元" if label == "MONEY" else "%", label, float(spec))
+                lex[surface] = UnitEntry(surface, "元" if label == "MONEY" else "%" if label == "PERCENT" else surface,
+                                         label, float(spec))
+    for prefix, factor in (cfg.get("multiplier_prefixes") or {}).items():
+        for surface, entry in list(lex.items()):
+            composed = f"{prefix}{surface}"
+            if entry.label != "QUANTITY" or entry.duration or not _is_cjk(surface) or composed in lex:
+                continue
+            lex[composed] = UnitEntry(composed, entry.unit, entry.label, entry.multiplier * float(factor))
     return lex
+
+
+def _is_cjk(s: str) -> bool:
+    return all("\u4e00" <= c <= "\u9fff" for c in s)
 
 
 @lru_cache(maxsize=1)
@@ -118,7 +131,11 @@ def to_quantity(numeral: str, unit_surface: str, before: str = "", inside: str =
 
 
 def qualifier_of(before: str = "", inside: str = "", after: str = "") -> Optional[str]:
-    """The qualifier set by words inside the span (余, 多), else after it (以上), else before it (约)."""
+    """The qualifier set by words inside the span (余, 多), else after it (以上), else before it (约).
+
+    A word before the number counts only when it is not the end of another word
+    (签约 is not 约, 最近 is not 近); 以上 *before* a number means "the above" and sets nothing.
+    """
     q = qualifier_words()
     for word in inside:
         if word in q["inside"]:
@@ -126,8 +143,12 @@ def qualifier_of(before: str = "", inside: str = "", after: str = "") -> Optiona
     for word in sorted(q["after"], key=len, reverse=True):
         if after.startswith(word):
             return q["after"][word]
+    blocked = q.get("before_blocked_by") or {}
     for word in sorted(q["before"], key=len, reverse=True):
         if before.endswith(word):
+            head = before[:len(before) - len(word)]
+            if head and head[-1] in blocked.get(word, ""):
+                continue
             return q["before"][word]
     return None
 
