@@ -12,3 +12,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+# Label Studio for the annotation round-trip tests, apart from the main venv (Django pins).
+if [ ! -x .ls-venv/bin/label-studio ]; then
+  python3 -m venv .ls-venv && .ls-venv/bin/pip install -q -c .ci/constraints.txt label-studio
+fi
