@@ -1,0 +1,122 @@
+"""The HTML report in a real browser: headless Chromium loads a page, entities are painted in our
+colours, and a failed check's link lands on the figure it is about.  Screenshots are kept in
+``$JIXIAO_ARTIFACTS`` (default ``.artifacts/screenshots``)."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import load_config
+from pipeline.report import load_inputs, page_name, write_report
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (scripts/setup-system.sh)")]
+
+
+def _chromium(tmp_path: Path, *args: str) -> str:
+    profile = tmp_path / "chromium-profile"
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--no-first-run", f"--user-data-dir={profile}", *args]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env={**os.environ, "HOME": str(tmp_path)})
+    assert res.returncode == 0, res.stderr[-2000:]
+    return res.stdout
+
+
+class _Dom(HTMLParser):
+    """Elements of the dumped DOM: marks with their style, ids with their text, links."""
+
+    def __init__(self):
+        super().__init__()
+        self.marks, self.links, self.ids, self.srcs = [], [], {}, []
+        self._open: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "mark":
+            self.marks.append(a)
+        if tag == "a" and "href" in a:
+            self.links.append(a["href"])
+        for key in ("src",):
+            if key in a:
+                self.srcs.append(a[key])
+        if tag == "link" and "href" in a:
+            self.srcs.append(a["href"])
+        if "id" in a:
+            self.ids[a["id"]] = ""
+        self._open.append((tag, a.get("id", "")))
+
+    def handle_endtag(self, tag):
+        while self._open:
+            t, _ = self._open.pop()
+            if t == tag:
+                break
+
+    def handle_data(self, data):
+        for _, i in self._open:
+            if i:
+                self.ids[i] += data
+
+
+@pytest.fixture(scope="module")
+def report_dir(root, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    seeds = sorted((root / "samples" / "reports").glob("00[04]_*.txt"))
+    docs = load_inputs(seeds)
+    write_report(docs, out)
+    return out, {d["id"]: d for d in docs}
+
+
+def _artifacts(root) -> Path:
+    d = Path(os.environ.get("JIXIAO_ARTIFACTS", root / ".artifacts")) / "screenshots"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def test_page_loads_with_highlighted_entities_and_linked_failures(root, report_dir, tmp_path):
+    out, docs = report_dir
+    doc_id = next(i for i in docs if i.startswith("000"))
+    doc = docs[doc_id]
+    page = out / page_name(doc_id)
+    dom = _Dom()
+    dom.feed(_chromium(tmp_path, "--dump-dom", page.as_uri()))
+
+    colours = load_config("labels")["colours"]
+    money = [m for m in dom.marks if m.get("data-label") == "MONEY"]
+    assert len(dom.marks) >= len(doc["entities"])  # a mark is cut where a check's span starts or ends
+    assert money and all(colours["MONEY"] in m["style"] for m in money)
+    assert not [s for s in dom.srcs if re.match(r"https?:", s)], "the page must not load anything from the network"
+
+    failed = [i for i, c in enumerate(doc["checks"]) if c["status"] == "fails"]
+    assert failed
+    for i in failed:
+        for j, span in enumerate(doc["checks"][i]["spans"]):
+            anchor = f"check-{i}-{j}"
+            assert f"#{anchor}" in dom.links
+            assert dom.ids[anchor] == span["text"]  # the link lands on the figure itself
+
+    rate = next(i for i in failed if doc["checks"][i]["kind"] == "rate")
+    shot = _artifacts(root) / "report-000-failed-rate.png"
+    _chromium(tmp_path, "--window-size=1400,1000", f"--screenshot={shot}", f"{page.as_uri()}#check-{rate}-0")
+    assert shot.stat().st_size > 10_000
+    from PIL import Image
+    img = Image.open(shot).convert("RGB").resize((350, 250))
+    target = tuple(int(colours["MONEY"][k:k + 2], 16) for k in (1, 3, 5))
+    px = img.load()
+    painted = sum(1 for x in range(img.width) for y in range(img.height)
+                  if sum(abs(a - b) for a, b in zip(px[x, y], target)) < 30)
+    assert painted > 20, "MONEY highlights should be visible on the screenshot"
+
+
+def test_index_links_every_document(report_dir, tmp_path, root):
+    out, docs = report_dir
+    dom = _Dom()
+    dom.feed(_chromium(tmp_path, "--dump-dom", (out / "index.html").as_uri()))
+    assert sorted(dom.links) == sorted(page_name(i) for i in docs)
+    _chromium(tmp_path, "--window-size=1000,400", f"--screenshot={_artifacts(root) / 'report-index.png'}",
+              (out / "index.html").as_uri())
