@@ -34,8 +34,9 @@ def render(paths: list[Path]) -> str:
             totals[s] += n[s]
         body += [f"## {p.stem}", "", f"{n['fails']} fail, {n['unknown']} unknown, {n['holds']} hold.", ""]
         for c in checks:
-            where = ", ".join(f"`{s.text}`@{s.start}" for s in c.spans[:4]) + (" …" if len(c.spans) > 4 else "")
-            body.append(f"- **{c.status}** `{c.kind}`: {c.message.replace('|', '/')} ({where})")
+            where = ", ".join(f"`{' '.join(s.text.split())}`@{s.start}" for s in c.spans[:4]) + (" …" if len(c.spans) > 4 else "")
+            message = " ".join(c.message.split()).replace("|", "/")
+            body.append(f"- **{c.status}** `{c.kind}`: {message} ({where})")
         body.append("")
     lines += [f"Total over {len(paths)} reports: {totals['fails']} fail, {totals['unknown']} unknown, "
               f"{totals['holds']} hold.", ""] + body

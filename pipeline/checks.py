@@ -37,6 +37,7 @@ class Figure:
     unit: str
     label: str
     ulp: float
+    qualifier: Optional[str] = None
 
     @property
     def text(self) -> str:
@@ -97,15 +98,17 @@ def figure_of(e: Entity) -> Optional[Figure]:
         return None
     m = _NUM.search(e.text)
     if m is None:
-        return Figure(e.span, float(e.value), e.unit or "", e.label, 1.0)
+        return Figure(e.span, float(e.value), e.unit or "", e.label, 1.0, e.qualifier)
     written = float(m.group().replace(",", ""))
     decimals = len(m.group().split(".")[1]) if "." in m.group() else 0
+    if e.label == "QUANTITY" and not decimals:
+        return Figure(e.span, float(e.value), e.unit or "", e.label, 0.0, e.qualifier)  # a count is exact
     if written:
         scale = float(e.value) / written
     else:
         entry = unit_lexicon().get(e.text[m.end():].strip())
         scale = entry.multiplier if entry else 1.0
-    return Figure(e.span, float(e.value), e.unit or "", e.label, 10.0 ** -decimals * scale)
+    return Figure(e.span, float(e.value), e.unit or "", e.label, 10.0 ** -decimals * scale, e.qualifier)
 
 
 def _fmt(f: float) -> str:
@@ -348,14 +351,19 @@ def check_groups(text: str, groups: list[Group]) -> list[Check]:
         catch_all = any(re.search(p, n) for n in names for p in cfg["catch_all"])
         if status == FAILS and diff < 0 and not (catch_all or g.exhaustive):
             status = UNKNOWN
+        hedged = [f.text for f in (g.whole, *g.parts) if f.qualifier]
+        if status == FAILS and hedged:
+            status = UNKNOWN  # 约, 余, 以上: the figures are not exact
         u = g.whole.unit
         terms = " + ".join(f"{n}{_wan(p.value, u)}" for n, p in zip(names, g.parts))
         msg = f"{terms} = {_wan(total, u)}; the whole is {g.whole.text} ({_clause_before(text, g.whole.span.start, 16).strip()})"
         if status == HOLDS:
-            msg += f", equal within rounding ({_wan(tol, u)})"
+            msg += f", equal within rounding ({_wan(tol, u)})" if tol else ", equal"
         elif status == FAILS:
             msg += f": off by {_wan(abs(diff), u)}" + (" although the list ends with its catch-all item"
                                                       if catch_all and diff < 0 else "")
+        elif hedged:
+            msg += f": off by {_wan(abs(diff), u)}, but {'、'.join(hedged)} are approximate"
         else:
             msg += f": the parts fall {_wan(-diff, u)} short, and the list need not be complete"
         out.append(Check("parts_sum", status, msg, [g.whole.span] + [p.span for p in g.parts]))
