@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-command -v tesseract >/dev/null || need+=(tesseract-ocr tesseract-ocr-chi-sim)
+command -v tesseract >/dev/null && compgen -G "/usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata" >/dev/null \
+  || need+=(tesseract-ocr tesseract-ocr-chi-sim)
+# opencv-python (pulled by rapidocr-onnxruntime, the default OCR engine) loads libGL and GLib.
+ldconfig -p | grep -q "libGL.so.1 " || need+=(libgl1 libglib2.0-0)
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then

@@ -15,8 +15,8 @@ pip=".venv/bin/pip"
 if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   $pip install -q -c .ci/constraints.txt "torch==2.13.0"
 fi
-extras="docs"
-[ "$mode" = "test" ] && extras="docs,ray,peers,dev"
+extras="docs,ocr"
+[ "$mode" = "test" ] && extras="docs,ocr,ray,peers,dev"
 $pip install -q -c .ci/constraints.txt -e ".[${extras}]"
 
 if [ "$mode" = "test" ]; then
