@@ -583,6 +583,7 @@ def check_indicators(reading: TableReading) -> list[Check]:
             status = HOLDS if r.score <= r.weight + 1e-9 else FAILS
             out.append(Check("score_within_weight", status,
                              f"{_short(r.indicator.text)}: score {_fmt(r.score)} of weight {_fmt(r.weight)}", spans))
+        out.extend(_check_targets(rows))
         if table.total is not None:
             funds = [line for t in reading.tables if t.kind == "budget" and t.region == table.region
                      and t.start < table.start for line in t.budget_lines[:1]]
@@ -612,6 +613,26 @@ def check_indicators(reading: TableReading) -> list[Check]:
                              f"{_short(label.text)}: weights add up to {_fmt(total)} of {_fmt(points)}分", spans))
         for line in table.budget_lines:
             out.extend(_check_budget_line(line))
+    return out
+
+
+def _check_targets(rows) -> list[Check]:
+    """Full marks need the target met: an indicator that missed its target yet scored its whole weight fails."""
+    out = []
+    lower_is_better = _cfg()["lower_is_better"]
+    for r in rows:
+        t, a = r.target, r.actual
+        if t is None or a is None or t.value is None or a.value is None or t.unit != a.unit:
+            continue
+        cost = any(w in (r.level2.text if r.level2 else "") + r.indicator.text for w in lower_is_better)
+        q = t.qualifier or ("lte" if cost else "gte")
+        met = {"gte": a.value >= t.value, "gt": a.value > t.value, "lte": a.value <= t.value,
+               "lt": a.value < t.value, "approx": abs(a.value - t.value) <= 0.05 * abs(t.value)}.get(q, True)
+        full = r.weight is not None and r.score is not None and r.score >= r.weight
+        status = FAILS if not met and full else HOLDS
+        verdict = "met" if met else ("missed, yet scored full marks" if full else "missed, and the score is reduced")
+        out.append(Check("target_met", status, f"{_short(r.indicator.text)}: target {t.span.text}, actual "
+                         f"{a.span.text}: {verdict}", [a.span, t.span]))
     return out
 
 

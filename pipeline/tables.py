@@ -340,15 +340,6 @@ def _is_total(row: list[Cell]) -> bool:
     return first is not None and first.key in words
 
 
-def _leading_text_cells(row: list[Cell], names: list[str]) -> list[Cell]:
-    """The cells left of the indicator column (merged 一级/二级指标 repeat only on the first row)."""
-    n_extra = len(row) - len(names)
-    ind_col = names.index("indicator") if "indicator" in names else None
-    if ind_col is None:
-        return []
-    return row[: ind_col + n_extra]
-
-
 def read_tables(text: str) -> TableReading:
     """Find indicator and budget tables in ``text`` and rebuild their rows."""
     tables: list[Table] = []
@@ -414,7 +405,6 @@ def _read_indicators(text: str, table: Table) -> None:
             table.total = TableTotal(first.span, read_value(text, w) if w else None, read_value(text, s) if s else None)
             break
         cols = _aligned(row, names)
-        lead = [c for c in _leading_text_cells(row, names) if not c.empty]
         lead_names = _leading_levels(row, names)
         if lead_names.get("level1") is not None:
             level1 = lead_names["level1"].span
@@ -423,17 +413,13 @@ def _read_indicators(text: str, table: Table) -> None:
             table.groups.append(group)
         if lead_names.get("level2") is not None:
             level2 = lead_names["level2"].span
-        del lead
         ind = cols.get("indicator")
         if ind is None or ind.empty or set(ind.key) <= set("…."):
             continue
         weight, score = cols.get("weight"), cols.get("score")
         target, actual = cols.get("target"), cols.get("actual")
         unit = _unit_of_name(ind.text)
-        if unit == "万元" or unit in unit_lexicon():
-            default = unit
-        else:
-            default = None
+        default = unit if unit in unit_lexicon() else None
         tv = read_value(text, target, default) if target is not None and not target.empty else None
         av = read_value(text, actual, default) if actual is not None and not actual.empty else None
         if tv is not None and tv.value is not None and av is not None and av.value is None and not av.values:

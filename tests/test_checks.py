@@ -131,3 +131,13 @@ def test_extract_output_matches_the_schema(root, seed_paths, tmp_path):
     assert len(seed4["indicators"]) == 13 and seed4["indicators"][0]["weight"] == 5
     bad = dict(seed4, checks=[{"kind": "rate", "status": "maybe", "message": "", "spans": []}])
     assert list(validator.iter_errors(bad))
+
+
+def test_full_marks_for_a_missed_target_fail():
+    text = ("\t一级指标\n\t二级指标\n\t三级指标\n\t年度指标值\n\t实际完成值\n\t分值\n\t得分\n\n"
+            "\t产出指标\n\t质量指标\n\t验收合格率\n\t95%\n\t90%\n\t5\n\t5\n\n"
+            "\t\n\t时效指标\n\t完成及时率\n\t≥95%\n\t90%\n\t5\n\t4\n\n"
+            "\t\n\t成本指标\n\t项目成本（万元）\n\t38\n\t27.75\n\t5\n\t5\n\n")
+    result = check_document(extract(text, "t"))
+    status = {c.message.split(":")[0]: c.status for c in result.checks if c.kind == "target_met"}
+    assert status == {"验收合格率": "fails", "完成及时率": "holds", "项目成本（万元）": "holds"}
