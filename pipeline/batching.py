@@ -149,7 +149,7 @@ class Reporter:
         if mode == "auto":
             mode = "bar" if self.stream.isatty() else "log"
         self.mode, self.log_seconds = mode, log_seconds
-        self.done = self.chars = 0
+        self.done = self.chars = self.ok = 0
         self.total: Optional[int] = None
         self.t0 = time.perf_counter()
         self._last_log = 0.0
@@ -175,18 +175,25 @@ class Reporter:
             dt = max(1e-9, time.perf_counter() - self.t0)
             self._progress.update(self._task, completed=self.done,
                                   rates=f"{self.done / dt:.1f} files/s {self.chars / dt:,.0f} chars/s")
+        self._log()
 
     def committed(self, total_ok: int) -> None:
+        self.ok = total_ok
+        self._log()
+
+    def _log(self) -> None:
+        """In log mode: the first event, then at most one line every ``log_seconds``."""
         now = time.perf_counter()
-        if self.mode == "log" and (now - self._last_log >= self.log_seconds or self._last_log == 0.0):
-            self._last_log = now
-            dt = max(1e-9, now - self.t0)
-            of = f"/{self.total}" if self.total is not None else ""
-            eta = ""
-            if self.total and self.done:
-                eta = f", ETA {max(0.0, (self.total - self.done) * dt / self.done):.0f} s"
-            print(f"batch: {self.done}{of} done, {total_ok} committed; {self.done / dt:.1f} files/s, "
-                  f"{self.chars / dt:,.0f} chars/s{eta}", file=self.stream, flush=True)
+        if self.mode != "log" or (self._last_log and now - self._last_log < self.log_seconds):
+            return
+        self._last_log = now
+        dt = max(1e-9, now - self.t0)
+        of = f"/{self.total}" if self.total is not None else ""
+        eta = ""
+        if self.total and self.done:
+            eta = f", ETA {max(0.0, (self.total - self.done) * dt / self.done):.0f} s"
+        print(f"batch: {self.done}{of} done, {self.ok} committed; {self.done / dt:.1f} files/s, "
+              f"{self.chars / dt:,.0f} chars/s{eta}", file=self.stream, flush=True)
 
     def close(self) -> None:
         if self._progress is not None:
@@ -590,21 +597,21 @@ FROM documents d ORDER BY d.source, d.member, d.id
 """
 
 
-def write_dataset(db: str | os.PathLike, out_dir: str | os.PathLike) -> Path:
-    """Predictions as a Hugging Face dataset (``load_from_disk(out_dir)``): one row per document."""
-    import datasets
+def _dataset_rows(db: str) -> Iterator[dict]:
     import duckdb
-    con = duckdb.connect(str(db), read_only=True)
+    con = duckdb.connect(db, read_only=True)
     try:
-        reader = con.sql(_DATASET_SQL).to_arrow_reader(1024)
-
-        def rows() -> Iterator[dict]:
-            for rb in reader:
-                yield from rb.to_pylist()
-
-        with tempfile.TemporaryDirectory(prefix="jixiao-ds-") as cache:
-            ds = datasets.Dataset.from_generator(rows, cache_dir=cache)
-            ds.save_to_disk(str(out_dir))
+        for rb in con.sql(_DATASET_SQL).to_arrow_reader(1024):
+            yield from rb.to_pylist()
     finally:
         con.close()
+
+
+def write_dataset(db: str | os.PathLike, out_dir: str | os.PathLike) -> Path:
+    """Predictions as a Hugging Face dataset (``load_from_disk(out_dir)``): one row per document,
+    streamed from the database (rows are never all in memory)."""
+    import datasets
+    with tempfile.TemporaryDirectory(prefix="jixiao-ds-") as cache:
+        ds = datasets.Dataset.from_generator(_dataset_rows, gen_kwargs={"db": str(db)}, cache_dir=cache)
+        ds.save_to_disk(str(out_dir))
     return Path(out_dir)

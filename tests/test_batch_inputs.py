@@ -1,0 +1,189 @@
+"""Batch input: archives, lists, JSONL and datasets dirs read as streams of documents, hostile archives refused."""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from batch_corpus import distinct_docs, snapshot
+from pipeline.archives import InputError, Limits, iter_items, plan_units
+from pipeline.batching import run_batch
+
+REPORT = "沅陵县国有土地上房屋征收服务中心\n2021年度部门整体支出绩效自评报告\n全年完成征收土地33亩，支付补偿资金284.32万元。"
+
+
+def items_of(*inputs, limits: Limits | None = None):
+    errors: list[InputError] = []
+    items = list(iter_items(plan_units([str(i) for i in inputs], errors.append), limits or Limits.from_config(),
+                            errors.append))
+    return items, errors
+
+
+def zip_with(path: Path, members: dict[str, bytes], raw_names: dict[str, bytes] | None = None) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    if raw_names:  # rewrite names as legacy (non-UTF-8, flag bit 11 clear) bytes, as Windows zip tools do
+        blob = path.read_bytes()
+        for name, raw in raw_names.items():
+            assert len(raw) == len(name.encode("utf-8"))
+            blob = blob.replace(name.encode("utf-8"), raw)
+        blob = blob.replace(b"\x00\x08", b"\x00\x00")  # clear the UTF-8 flag (bit 11 of general purpose flags)
+        path.write_bytes(blob)
+    return path
+
+
+def test_directory_zip_tar_and_nested_archives_all_yield_documents(tmp_path):
+    docs = distinct_docs(6)
+    d = tmp_path / "in"
+    (d / "sub").mkdir(parents=True)
+    (d / "sub" / docs[0][0]).write_bytes(docs[0][1])
+    (d / ".hidden.txt").write_bytes(b"not a report")
+    zip_with(d / "a.zip", dict(docs[1:3]))
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.writestr(docs[5][0], docs[5][1])
+    with tarfile.open(d / "b.tar.gz", "w:gz") as tf:
+        for name, data in docs[3:5] + [("inner.zip", inner.getvalue())]:
+            info = tarfile.TarInfo(f"reports/{name}")
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    items, errors = items_of(d)
+    assert errors == []
+    assert sorted(i.data for i in items) == sorted(data for _, data in docs)
+    members = {i.member for i in items}
+    assert "reports/inner.zip!/" + docs[5][0] in members
+    assert all(i.sha256 and len(i.sha256) == 64 for i in items)
+
+
+def test_gbk_zip_member_names_and_raw_tar_names_are_decoded_not_fatal(tmp_path):
+    name = "征收报告.txt"
+    gbk = name.encode("gb18030")
+    padded = gbk + b"_" * (len(name.encode("utf-8")) - len(gbk))
+    z = zip_with(tmp_path / "win.zip", {name: REPORT.encode("utf-8")}, raw_names={name: padded})
+    items, errors = items_of(z)
+    assert errors == [] and len(items) == 1
+    assert items[0].member.startswith("征收报告.txt")
+    t = tmp_path / "raw.tar"
+    with tarfile.open(t, "w", encoding="utf-8", errors="surrogateescape") as tf:
+        info = tarfile.TarInfo(b"bad\xff\xfename.txt".decode("utf-8", "surrogateescape"))
+        info.size = len(REPORT.encode())
+        tf.addfile(info, io.BytesIO(REPORT.encode()))
+    items, errors = items_of(t)
+    assert errors == [] and items[0].member == "bad\\xff\\xfename.txt"
+    items[0].member.encode("utf-8")  # storable as VARCHAR
+
+
+def test_zip_bombs_are_refused_with_one_line_naming_the_member(tmp_path):
+    limits = Limits.from_config()
+    z = zip_with(tmp_path / "bomb.zip", {
+        "ok.txt": REPORT.encode("utf-8"),
+        "huge.txt": b"0" * (limits.max_member_bytes + 1),
+        "ratio.txt": b"\x00" * max(limits.ratio_min_bytes, 2_000_000),
+    })
+    items, errors = items_of(z)
+    assert [i.member for i in items] == ["ok.txt"]
+    by_member = {e.member: str(e) for e in errors}
+    assert set(by_member) == {"huge.txt", "ratio.txt"}
+    assert "max_member_bytes" in by_member["huge.txt"] and "max_ratio" in by_member["ratio.txt"]
+    assert all("\n" not in m and m.startswith(str(z)) for m in by_member.values())
+
+
+def test_gzip_bomb_inside_tar_is_refused(tmp_path):
+    limits = Limits.from_config()
+    t = tmp_path / "bomb.tar.gz"
+    with tarfile.open(t, "w:gz") as tf:
+        for name, data in (("zeros.txt", b"\x00" * 3_000_000), ("ok.txt", REPORT.encode())):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    assert t.stat().st_size * limits.max_ratio < 3_000_000
+    items, errors = items_of(t)
+    assert [i.member for i in items] == ["ok.txt"]
+    assert [e.member for e in errors] == ["zeros.txt"] and "max_ratio" in errors[0].message
+
+
+def test_corrupt_member_and_truncated_archive_keep_the_readable_members(tmp_path):
+    docs = distinct_docs(3)
+    z = zip_with(tmp_path / "c.zip", dict(docs))
+    blob = bytearray(z.read_bytes())
+    at = blob.find(b"PK\x03\x04", 10)  # second member's local header; damage its compressed data
+    blob[at + 60:at + 90] = b"\xff" * 30
+    z.write_bytes(bytes(blob))
+    items, errors = items_of(z)
+    assert len(items) == 2 and len(errors) == 1
+    assert errors[0].member == docs[1][0] and "unreadable member" in errors[0].message
+
+    t = tmp_path / "t.tar.gz"
+    with tarfile.open(t, "w:gz") as tf:
+        for name, data in docs:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    raw = gzip.decompress(t.read_bytes())
+    cut = tmp_path / "cut.tar.gz"
+    second = 512 + -(-len(docs[0][1]) // 512) * 512  # header + padded data of the first member
+    cut.write_bytes(gzip.compress(raw[:second + 512 + 1000]))  # ends inside the second member
+    items, errors = items_of(cut)
+    assert [i.member for i in items] == [docs[0][0]]
+    assert len(errors) == 1 and "corrupt tar archive" in str(errors[0]) and docs[1][0] in str(errors[0])
+
+
+def test_path_traversal_names_are_labels_never_files(tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    z = zip_with(tmp_path / "evil.zip", {"../../escape.txt": REPORT.encode(), "/tmp/abs-escape.txt": REPORT.encode()
+                                         + b"\n"})
+    summary = run_batch([str(z)], work / "r.duckdb", workers=1, progress="none")
+    assert summary.ok == 2
+    assert not (tmp_path / "escape.txt").exists() and not Path("/tmp/abs-escape.txt").exists()
+    assert sorted(p.name for p in work.iterdir() if not p.name.startswith("r.duckdb")) == []
+    import duckdb
+    con = duckdb.connect(str(work / "r.duckdb"), read_only=True)
+    assert sorted(r[0] for r in con.execute("SELECT member FROM documents").fetchall()) == [
+        "../../escape.txt", "/tmp/abs-escape.txt"]
+    con.close()
+
+
+def test_path_lists_and_jsonl_documents(tmp_path):
+    docs = distinct_docs(4)
+    d = tmp_path / "files"
+    for name, data in docs[:2]:
+        d.mkdir(exist_ok=True)
+        (d / name).write_bytes(data)
+    lst = tmp_path / "paths.lst"
+    lst.write_text(f"{d / docs[0][0]}\n# a comment\n{docs[1][0]}\n".replace(docs[1][0], str(d / docs[1][0])),
+                   encoding="utf-8")
+    jl = tmp_path / "docs.jsonl"
+    jl.write_text("\n".join(json.dumps({"id": f"r{i}", "text": data.decode()}, ensure_ascii=False)
+                            for i, (_, data) in enumerate(docs[2:])) + "\n{broken\n", encoding="utf-8")
+    items, errors = items_of(lst, jl)
+    assert sorted(i.data for i in items) == sorted(data for _, data in docs)
+    assert {i.member for i in items if i.source == str(jl)} == {"r0", "r1"}
+    assert len(errors) == 1 and errors[0].member == "line 3"
+    items2, _ = items_of(f"@{lst}")
+    assert len(items2) == 2
+
+
+def test_datasets_dir_in_and_predictions_dataset_out(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    ds_dir = tmp_path / "ds"
+    datasets.Dataset.from_dict({"id": ["a", "b"], "body": [REPORT, "（无数字的段落）"]}).save_to_disk(str(ds_dir))
+    out = tmp_path / "pred"
+    summary = run_batch([str(ds_dir)], tmp_path / "r.duckdb", workers=1, progress="none", text_column="body",
+                        to_dataset=str(out))
+    assert summary.ok == 2
+    pred = datasets.load_from_disk(str(out))
+    rows = {r["member"]: r for r in pred}
+    assert set(rows) == {"a", "b"}
+    mu = [e for e in rows["a"]["entities"] if e["text"] == "33亩"]
+    assert mu and mu[0]["label"] == "QUANTITY" and mu[0]["value"] == 33 and mu[0]["unit"] == "亩"
+    money = [f for f in rows["a"]["facts"] if f["label"] == "MONEY"]
+    assert money and money[0]["value"] == 2843200 and money[0]["unit"] == "元"
+    assert snapshot(tmp_path / "r.duckdb")["statuses"] == {"ok": 2}
