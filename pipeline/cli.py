@@ -149,14 +149,14 @@ def batch(
     config: Optional[str] = typer.Option(None, "--config", help="pipeline config (default configs/pipeline.yaml)"),
 ):
     """Extract facts from many documents into DuckDB: parallel, resumable, each document exactly once."""
-    from .batching import run_batch
+    from .batching import PipelineLoadError, run_batch
     from .store import StoreLockedError
 
     try:
         summary = run_batch(inputs, db, workers=workers, engine=engine, address=address, config=config,
                             text_column=text_column, progress=progress,
-                            to_dataset=str(to_dataset) if to_dataset else None, on_error=_err)
-    except StoreLockedError as exc:
+                            to_dataset=str(to_dataset) if to_dataset else None)
+    except (StoreLockedError, PipelineLoadError) as exc:
         _err(str(exc))
         raise typer.Exit(2)
     print(f"batch: {summary.line()} -> {db}", file=sys.stderr)
@@ -200,6 +200,41 @@ def report(
     paths = write_report(docs, out)
     failed = sum(c["status"] == "fails" for d in docs for c in d.get("checks", []))
     print(f"{len(docs)} documents, {failed} failed checks -> {paths[0]}", file=sys.stderr)
+
+
+@app.command()
+def pretrain(
+    config: str = typer.Option("configs/pretrain.yaml", "--config", help="pretraining settings"),
+    base: Optional[str] = typer.Option(None, "--base", help="continue from this local HF checkpoint dir"),
+    out: Optional[str] = typer.Option(None, "--out", help="output dir (default: out_dir of the config)"),
+    max_minutes: Optional[float] = typer.Option(None, "--max-minutes", help="stop (and checkpoint) after this"),
+):
+    """Masked-LM pretraining of the character-level base model on the unlabelled corpus."""
+    from .model.pretrain import main as run
+    run(config, base=base, out_dir=out, max_minutes=max_minutes)
+
+
+@app.command()
+def train(
+    config: str = typer.Option("configs/train.yaml", "--config", help="fine-tuning settings"),
+    cv: Optional[int] = typer.Option(None, "--cv", help="k-fold cross-validation by document instead"),
+    base: Optional[str] = typer.Option(None, "--base", help="base checkpoint dir (overrides the config)"),
+    out: Optional[str] = typer.Option(None, "--out", help="model output dir (overrides the config)"),
+):
+    """Fine-tune the token classifier on the gold annotations (or cross-validate it with --cv K)."""
+    from .model.train import main as run
+    run(config, cv=cv, base=base, out_dir=out)
+
+
+@app.command()
+def package(
+    model: Path = typer.Option(Path("models/jixiao-zh-char"), "--model", help="trained model dir"),
+    cv: Path = typer.Option(Path(".cache/cv/cv.json"), "--cv", help="cross-validation result to report"),
+    bench: Optional[Path] = typer.Option(None, "--bench", help="bench/bench_model.py --json output to report"),
+):
+    """Write the model card (README.md) of a trained model: data, settings, command, scores."""
+    from .model.card import write_card
+    print(write_card(model, cv, bench), file=sys.stderr)
 
 
 def main() -> None:

@@ -57,3 +57,10 @@ def make_checker(**settings):
         doc.extra["budget_facts"] = [b.to_json() for b in result.budget_facts]
         doc.extra["checks"] = [c.to_json() for c in result.checks]
     return checker
+
+
+@component("model_tagger")
+def make_model_tagger(**settings):
+    """The character model combined with the rule entities before it (configs/model.yaml)."""
+    from .model.component import from_settings
+    return from_settings(**settings)

@@ -1,0 +1,1 @@
+"""The character-level token classifier: dataset builder, MLM pretraining, fine-tuning, inference."""

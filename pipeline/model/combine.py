@@ -1,0 +1,96 @@
+"""How model entities and rule entities become one list: the policy of ``configs/model.yaml``.
+
+- ``model``: the model's entities only (numbers get values from ``pipeline.values``);
+- ``rules``: the rules' entities only (the model is not consulted);
+- ``merged``: rules for number boundaries and values, the model for PROJECT, and model numbers
+  where no rule entity overlaps them (only when their value and unit can be parsed).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+from ..doc import NUMERIC_LABELS, Entity
+from ..values import CN_NUMERAL_CHARS, parse_number, qualifier_of, unit_lexicon
+
+POLICIES = ("model", "rules", "merged")
+_NUMERAL = re.compile(rf"^((?:\d+(?:[,，]\d{{3}})*(?:\.\d+)?)|[{CN_NUMERAL_CHARS}]+)(余|多)?\s?(.*)$")
+_PERCENT_WORDS = re.compile(r"^百分之(.+)$")
+_HEADER_UNIT = re.compile(r"(?:单位|金额|资金|预算|数额)[^\n]{0,12}?[(（:：]\s*(万元|元|亿元|千元)")
+
+
+@dataclass
+class Policy:
+    name: str = "merged"
+    model_labels: list[str] = field(default_factory=lambda: ["PROJECT"])
+    min_confidence: float = 0.5
+    model_numbers_min_confidence: float = 0.8
+
+    def __post_init__(self):
+        if self.name not in POLICIES:
+            raise ValueError(f"unknown policy {self.name!r}; one of {', '.join(POLICIES)}")
+
+
+def with_value(e: Entity, text: str) -> Optional[Entity]:
+    """Fill value, unit and qualifier of a model number from its span; ``None`` if they cannot
+    be read (a model span the value parser does not understand is not a fact)."""
+    if e.label not in NUMERIC_LABELS:
+        return e
+    before, after = text[max(0, e.start - 6):e.start], text[e.end:e.end + 4]
+    span = e.text.strip()
+    pm = _PERCENT_WORDS.match(span)
+    if pm:
+        v = parse_number(pm.group(1))
+        if v is None or e.label != "PERCENT":
+            return None
+        e.value, e.unit, e.qualifier = v, "%", qualifier_of(before, "", after)
+        return e
+    m = _NUMERAL.match(span)
+    if not m:
+        return None
+    numeral, inside, surface = m.group(1), m.group(2) or "", m.group(3).strip()
+    value = parse_number(numeral)
+    if value is None:
+        return None
+    lex = unit_lexicon()
+    if not surface:
+        if e.label != "MONEY":
+            return None
+        surface = _header_unit(text, e.start) or "元"
+    entry = lex.get(surface) or next((lex[s] for s in sorted(lex, key=len, reverse=True)
+                                      if surface.startswith(s)), None)
+    if entry is None or entry.label != e.label:
+        return None
+    e.value = float(round(value * entry.multiplier, 6))
+    e.unit = entry.unit if surface in lex else surface
+    e.qualifier = qualifier_of(before, inside, after)
+    return e
+
+
+def _header_unit(text: str, at: int) -> Optional[str]:
+    found = None
+    for m in _HEADER_UNIT.finditer(text, 0, at):
+        found = m.group(1)
+    return found
+
+
+def combine(text: str, rule_entities: Sequence[Entity], model_entities: Sequence[Entity],
+            policy: Policy) -> list[Entity]:
+    """The entity list a policy keeps; entities never overlap in the result."""
+    if policy.name == "rules":
+        return list(rule_entities)
+    model = [e for e in model_entities if e.confidence >= policy.min_confidence]
+    if policy.name == "model":
+        return [v for v in (with_value(e, text) for e in model) if v is not None]
+    kept = [e for e in rule_entities if e.label in NUMERIC_LABELS or e.label not in policy.model_labels]
+    for e in sorted(model, key=lambda e: -e.confidence):
+        if e.label in NUMERIC_LABELS and e.label not in policy.model_labels:
+            if e.confidence < policy.model_numbers_min_confidence:
+                continue
+        if any(e.start < k.end and k.start < e.end for k in kept):
+            continue
+        e = with_value(e, text)
+        if e is not None:
+            kept.append(e)
+    return sorted(kept, key=lambda e: (e.start, e.end))
