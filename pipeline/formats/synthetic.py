@@ -133,7 +133,7 @@ def save_text_pdf(pages: Sequence[str], path: str | Path, font_pt: float = 11.0,
     for n, text in enumerate(pages):
         c.setFont("JixiaoCJK", font_pt)
         y = h - margin
-        for para in text.split("\n"):
+        for para in text.replace("\t", "    ").split("\n"):
             cur = ""
             for ch in para:
                 if pdfmetrics.stringWidth(cur + ch, "JixiaoCJK", font_pt) > w - 2 * margin and cur:
