@@ -285,9 +285,13 @@ def test_bad_tasks_are_reported_and_the_rest_imported(label_studio, tmp_path):
                     "value": {"start": 4, "end": 12, "text": "284.32万元", "labels": ["MONEY"]}},
                    {"id": "b", "from_name": "label", "to_name": "text", "type": "labels",
                     "value": {"start": 10, "end": 12, "text": "万元", "labels": ["MONEY"]}}]
-    ids = label_studio.import_tasks(pid, [{"data": {"text": text, "doc_id": f"doc{i}"}} for i in range(4)])
+    ids = label_studio.import_tasks(pid, [{"data": {"text": text, "doc_id": f"doc{i}"}} for i in range(5)])
     for task_id, result in zip(ids, (good, past_end, overlapping)):
         label_studio.annotate(task_id, result)
+    label_studio.annotate(ids[4], good)                      # two annotations that disagree on one span
+    label_studio.annotate(ids[4], good + annotator_result(text, [{
+        "start": 26, "end": 30, "label": "QUANTITY", "text": "164栋", "value": 164.0, "unit": "栋",
+        "qualifier": None, "subject": None, "project": None}]))
     export = json.loads(label_studio.export(pid, "JSON"))
     # an unknown label and a task from another labelling config, as a hand-edited or foreign export has them
     unknown = json.loads(json.dumps(export[0]))
@@ -302,7 +306,8 @@ def test_bad_tasks_are_reported_and_the_rest_imported(label_studio, tmp_path):
     out = tmp_path / "out.jsonl"
     r = run_cli("annotate", "import", str(path), "--format", "label-studio", "-o", str(out))
     lines = r.stdout.splitlines()
-    assert [json.loads(x)["id"] for x in out.read_text(encoding="utf-8").splitlines()] == ["doc0"]
+    assert [json.loads(x)["id"] for x in out.read_text(encoding="utf-8").splitlines()] == ["doc0", "doc4"]
+    assert any("doc4" in x and "conflict: QUANTITY [26,30) marked by" in x for x in lines), r.stdout
     assert any("doc1" in x and "outside the text" in x for x in lines), r.stdout
     assert any("doc2" in x and "overlapping spans" in x for x in lines), r.stdout
     assert any("doc3" in x and "no annotation" in x for x in lines), r.stdout

@@ -286,6 +286,11 @@ def _read_task(task: dict, n: int, cfg: LabelConfig) -> TaskRecord:
         regions, problems, notes = results_to_regions(rec.text, ann.get("result") or [], cfg)
         rec.annotations.append(Annotation(_annotator(ann), regions, str(ann.get("updated_at") or ann.get("created_at") or ""),
                                           bool(ann.get("ground_truth")), problems, notes))
+    names = [a.annotator for a in rec.annotations]
+    if len(set(names)) < len(names):  # one user saved several annotations: tell them apart
+        for a, ann in zip(rec.annotations, [x for x in task.get("annotations") or task.get("completions") or []
+                                            if not (x.get("was_cancelled") or x.get("skipped"))]):
+            a.annotator = f"{a.annotator}#{ann.get('id')}"
     preds = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
     if preds:
         pred = preds[-1]

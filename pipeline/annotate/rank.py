@@ -144,11 +144,22 @@ def _snippet(text: str, at: Optional[int], width: int = 12) -> str:
 
 # -- the model ----------------------------------------------------------------------------------
 def find_model(explicit: Optional[Path] = None) -> Optional[Path]:
-    """The token classifier to use: ``explicit``, else the newest ``models/*`` with BIO labels."""
+    """The token classifier to use: ``explicit``, else the configured one (configs/model.yaml,
+    pipeline/model/infer.py's default) if trained, else the newest ``models/*`` with BIO labels."""
     if explicit is not None:
         return explicit
-    from ..config import PROJECT_ROOT
     import json
+    from ..config import PROJECT_ROOT, load_config
+    try:
+        from ..model.infer import DEFAULT_MODEL, resolve_model_dir
+    except ImportError:
+        return None
+    try:
+        configured = load_config("model").get("model_dir", DEFAULT_MODEL)
+    except OSError:
+        configured = DEFAULT_MODEL
+    if (resolve_model_dir(configured) / "config.json").exists():
+        return resolve_model_dir(configured)
     found = []
     for cfg in (PROJECT_ROOT / "models").glob("**/config.json"):
         try:
@@ -160,32 +171,21 @@ def find_model(explicit: Optional[Path] = None) -> Optional[Path]:
     return max(found, key=lambda p: (p / "config.json").stat().st_mtime) if found else None
 
 
-def char_probabilities(model_dir: Path, window: int = 254, stride: int = 192) -> CharProbs:
-    """Per-character tag probabilities from a character-level token classifier saved with
-    ``save_pretrained`` (one token per character, as pipeline/model/chars.py encodes them)."""
-    import numpy as np
-    import torch
-    from transformers import AutoModelForTokenClassification, AutoTokenizer
+def char_probabilities(model_dir: Path) -> CharProbs:
+    """Per-character tag probabilities from the character model (pipeline/model/infer.py)."""
+    from ..model.infer import ModelTagger
+    tagger = ModelTagger(model_dir)
+    names = [tagger.id2label[i] for i in range(len(tagger.id2label))]
+    return lambda text: (names, tagger.probabilities([text])[0])
 
-    from ..model.chars import CharEncoder, windows
 
-    model = AutoModelForTokenClassification.from_pretrained(str(model_dir), local_files_only=True).eval()
-    enc = CharEncoder.from_tokenizer(AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True))
-    names = [model.config.id2label[i] for i in range(model.config.num_labels)]
-    window = min(window, model.config.max_position_embeddings - 2)
-    stride = min(stride, window)
-
-    def probs(text: str):
-        out = np.zeros((len(text), len(names)))
-        seen = np.zeros(len(text))
-        for a, b in windows(len(text), window, stride):
-            ids = [enc.cls_id] + enc.encode(text[a:b]) + [enc.sep_id]
-            with torch.no_grad():
-                logits = model(input_ids=torch.tensor([ids])).logits[0, 1:-1]
-            out[a:b] += torch.softmax(logits, dim=-1).numpy()
-            seen[a:b] += 1
-        return names, out / np.maximum(seen, 1)[:, None]
-    return probs
+def rules_only(prelabeller: Prelabeller) -> Prelabeller:
+    """The same pipeline without the model component, so rule/model disagreement means something."""
+    from ..config import load_config
+    cfg = dict(load_config(prelabeller.config or "pipeline"))
+    cfg["components"] = [c for c in cfg["components"] if c["name"] != "model_tagger"]
+    from ..language import Pipeline
+    return Prelabeller(_pipeline=Pipeline.from_config(cfg))
 
 
 # -- ranking ------------------------------------------------------------------------------------
@@ -206,6 +206,8 @@ def rank(docs: Sequence[Document], budget: int, model_dir: Optional[Path] = None
     pre = prelabeller or Prelabeller()
     found = find_model(model_dir)
     probs = char_probabilities(found) if found is not None else None
+    if probs is not None:
+        pre = rules_only(pre)
     scores = []
     for d in docs:
         labelled = pre(d)
