@@ -340,10 +340,16 @@ def check_groups(text: str, groups: list[Group]) -> list[Check]:
     cfg = _cfg()
     out = []
     for g in groups:
-        total = sum(p.value for p in g.parts)
-        tol = g.whole.ulp / 2 + sum(p.ulp / 2 for p in g.parts)
         floors = [g.whole.span.end] + [p.span.end for p in g.parts[:-1]]
         names = [_name_before(text, p.span.start, fl) for p, fl in zip(g.parts, floors)]
+        cut = next((k for k, n in enumerate(names) if k and any(n.startswith(w) for w in cfg["ends_breakdown"])), None)
+        if cut is not None:
+            g = Group(g.whole, g.parts[:cut], g.marker, g.exhaustive)
+            names = names[:cut]
+        if "?" in names or not re.search(r"[^\d.,，\s]", g.whole.text):
+            continue  # unnamed parts or a bare whole: a table the table reader handles, not a sentence
+        total = sum(p.value for p in g.parts)
+        tol = g.whole.ulp / 2 + sum(p.ulp / 2 for p in g.parts)
         if len(g.parts) == 1 and total <= g.whole.value + tol:
             continue
         diff = total - g.whole.value
@@ -377,7 +383,7 @@ def check_shares(text: str, groups: list[Group], figs: list[Figure]) -> list[Che
     for g in groups:
         for p in g.parts:
             share = next((f for f in pct if p.span.end <= f.span.start <= p.span.end + 12
-                          and re.search(r"占", text[p.span.end:f.span.start])), None)
+                          and any(re.search(w, text[p.span.end:f.span.start]) for w in _cfg()["share_words"])), None)
             if share is None or not g.whole.value:
                 continue
             got = p.value / g.whole.value * 100
@@ -679,10 +685,14 @@ def check_document(doc: Document, reading: Optional[TableReading] = None) -> Che
     figs = sorted((f for f in map(figure_of, doc.entities) if f is not None), key=lambda f: f.span.start)
     comparisons = find_comparisons(text, figs)
     skip = {c.base.span.start for c in comparisons} | {c.delta.span.start for c in comparisons if c.delta}
+    not_a_part = [re.compile(p) for p in _cfg()["not_a_part"]]
+    skip |= {f.span.start for f in figs if any(p.search(_clause_before(text, f.span.start)) for p in not_a_part)}
     groups = find_groups(text, figs, skip)
     stages, scopes = {}, {}
+    per_unit = _cfg()["per_unit_words"]
     for f in figs:
-        if f.unit == "元" and f.span.start not in skip:
+        if f.unit == "元" and f.span.start not in skip and not any(w in _clause_before(text, f.span.start)
+                                                                   for w in per_unit):
             for kind, table in (("stage_roles", stages), ("scope_roles", scopes)):
                 r = role_of(text, f, kind)
                 if r is not None:
