@@ -1,6 +1,6 @@
 # The README's two commands: `make run` (set up, extract facts from the bundled sample)
 # and `make test` (set up everything the tests need, run them).
-.PHONY: run test setup setup-test bench evaluate
+.PHONY: run test setup setup-test bench evaluate checks
 
 run: setup
 	.venv/bin/jixiao extract samples/reports -o out
@@ -20,3 +20,7 @@ evaluate: setup
 
 bench: setup-test
 	.venv/bin/python bench/bench_pipeline.py
+
+# Consistency checks of the seed reports as markdown (included in the README)
+checks: setup
+	.venv/bin/python bench/checks_report.py -o bench/results/checks.md

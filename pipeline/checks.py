@@ -420,7 +420,6 @@ def check_rates(text: str, figs: list[Figure], roles: dict[int, str]) -> list[Ch
                                  f"to compute it from", [f.span]))
                 continue
             ok = [t for t in tried if abs(t[0] - f.value) <= t[1] + 1e-9]
-            use = ok[0] if ok else tried[0]
             formulas = "; ".join(f"{roles[n.span.start]} {n.text} / {roles[d.span.start]} {d.text} = {g:.2f}%"
                                  for g, _, n, d in tried)
             spans = [f.span] + [s for t in tried for s in (t[2].span, t[3].span)]
@@ -429,7 +428,6 @@ def check_rates(text: str, figs: list[Figure], roles: dict[int, str]) -> list[Ch
             if not ok and any(abs(t[0] / 100 - f.value) <= f.ulp for t in tried):
                 msg += " (the written figure is the ratio itself, missing ×100)"
             out.append(Check("rate", status, msg, list(dict.fromkeys(spans))))
-            del use
     return out
 
 
