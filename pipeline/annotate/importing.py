@@ -100,15 +100,27 @@ class ImportReport:
         keys = ("added", "removed", "relabelled", "resized", "attributes", "conflicts")
         return {k: sum(len(getattr(t, k)) for t in self.tasks if t.imported) for k in keys}
 
+    def attribute_edits(self) -> dict[str, int]:
+        """Attribute edits by attribute (value, unit, qualifier, subject, project)."""
+        out: dict[str, int] = {}
+        for t in self.tasks:
+            if t.imported:
+                for a in t.attributes:
+                    name = a.split(") ", 1)[1].split(":", 1)[0]
+                    out[name] = out.get(name, 0) + 1
+        return out
+
     def to_json(self) -> dict:
         return {"tasks": len(self.tasks), "imported": self.imported, "rejected": len(self.tasks) - self.imported,
-                "changes": self.totals(), "per_task": [t.to_json() for t in self.tasks]}
+                "changes": self.totals(), "attribute_edits": self.attribute_edits(),
+                "per_task": [t.to_json() for t in self.tasks]}
 
     def format(self) -> str:
         t = self.totals()
         lines = [f"{self.imported} of {len(self.tasks)} tasks imported; against the pre-annotations: "
                  f"{t['added']} added, {t['removed']} removed, {t['relabelled']} relabelled, {t['resized']} resized, "
-                 f"{t['attributes']} attribute edits; {t['conflicts']} conflicts between annotators"]
+                 f"{t['attributes']} attribute edits {self.attribute_edits() or ''}; "
+                 f"{t['conflicts']} conflicts between annotators"]
         common = set.intersection(*(set(r.notes) for r in self.tasks)) if len(self.tasks) > 1 else set()
         lines.extend(f"all tasks: note: {n}" for n in sorted(common))
         for r in self.tasks:
@@ -243,8 +255,8 @@ def diff(pre: list[Region], post: list[Region], rep: TaskReport) -> None:
             matched_pre.add(p.span)
             if p.label != r.label:
                 rep.relabelled.append(f"[{r.start},{r.end}) {p.label} -> {r.label}")
-            elif r.has_attributes and _changed(p, r):
-                rep.attributes.append(f"{show(r)}: {_attrs(p)} -> {_attrs(r)}")
+            elif r.has_attributes:
+                rep.attributes.extend(f"{show(r)} {name}: {old} -> {new}" for name, old, new in _changed(p, r))
             continue
         near = [q for q in pre if q.start < r.end and r.start < q.end and q.span not in matched_pre
                 and q.span not in {x.span for x in post}]
@@ -257,11 +269,17 @@ def diff(pre: list[Region], post: list[Region], rep: TaskReport) -> None:
     rep.removed.extend(show(p) for p in pre if p.span not in matched_pre)
 
 
-def _changed(p: Region, r: Region) -> bool:
+def _changed(p: Region, r: Region) -> list[tuple[str, object, object]]:
+    """(attribute, before, after) for each attribute the annotator changed."""
+    out = []
     same_value = (p.value is None and r.value is None) or (
         p.value is not None and r.value is not None and math.isclose(p.value, r.value, rel_tol=1e-6))
-    return not same_value or p.unit != r.unit or p.qualifier != r.qualifier or \
-        p.subject != r.subject or p.project != r.project
+    if not same_value:
+        out.append(("value", p.value, r.value))
+    for name in ("unit", "qualifier", "subject", "project"):
+        if getattr(p, name) != getattr(r, name):
+            out.append((name, getattr(p, name), getattr(r, name)))
+    return out
 
 
 def to_document(doc_id: str, text: str, regions: list[Region],
