@@ -105,6 +105,7 @@ class BatchSettings:
     message_docs: int = 8
     commit_docs: int = 256
     commit_seconds: float = 2.0
+    log_seconds: float = 2.0
     max_attempts: int = 2
     ray_batch_size: int = 16
     unit_items: int = 256
@@ -195,6 +196,19 @@ class Reporter:
         print(f"batch: {self.done}{of} done, {self.ok} committed; {self.done / dt:.1f} files/s, "
               f"{self.chars / dt:,.0f} chars/s{eta}", file=self.stream, flush=True)
 
+    def error(self, message: str) -> None:
+        """One line per failure, printed above the progress bar when there is one."""
+        line = f"jixiao: error: {message}"
+        if self._progress is not None:
+            self._progress.console.print(line, markup=False, highlight=False)
+        else:
+            print(line, file=self.stream, flush=True)
+
+    def failed(self, results) -> None:
+        for r in results:
+            if r.status != "ok":
+                self.error(f"{r.source}{'!' + r.member if r.member is not None else ''}: {r.error}")
+
     def close(self) -> None:
         if self._progress is not None:
             self._progress.stop()
@@ -207,7 +221,12 @@ def _worker_main(conn, config: Optional[str], name: str) -> None:
     """A worker: load the pipeline once, then extract whatever arrives until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides how to stop
     from .language import Pipeline
-    nlp = Pipeline.from_config(config)
+    try:
+        nlp = Pipeline.from_config(config)
+    except Exception as exc:  # a broken config or model: the parent stops the run and says why
+        conn.send(("cannot load the pipeline", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", None))
     while True:
         try:
             msg = conn.recv()
@@ -229,6 +248,14 @@ class _Worker:
         child.close()
         self.outstanding: dict[int, list[tuple[Item, int]]] = {}
         self.dead = False
+        self.ready = False
+
+
+class PipelineLoadError(RuntimeError):
+    """Workers cannot start: retrying documents would only fail them all."""
+
+
+MAX_STARTUP_DEATHS = 3
 
 
 class _Source:
@@ -271,6 +298,7 @@ def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: 
     retry: deque[tuple[Item, int]] = deque()
     buffer: list[ResultBatch] = []
     counter = [0]
+    startup_deaths = [0]
     pool = [_Worker(ctx, config, i) for i in range(workers)]
     seq = 0
     last_commit = time.perf_counter()
@@ -280,6 +308,7 @@ def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: 
         errors = [ErrorRow(None, e.source, e.member, "input", e.message) for e in pending_errors]
         pending_errors.clear()
         written = store.commit(buffer, errors) if (buffer or errors) else []
+        reporter.failed(written)
         for r in written:
             if r.status == "ok":
                 summary.ok += 1
@@ -293,6 +322,24 @@ def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: 
         buffer.clear()
         last_commit = time.perf_counter()
         reporter.committed(summary.ok)
+
+    def drain(w: _Worker) -> bool:
+        """Take every message waiting on a worker's pipe; False if the pipe is broken."""
+        try:
+            while w.conn.poll():
+                tag, result = w.conn.recv()
+                if tag == "ready":
+                    w.ready = True
+                    startup_deaths[0] = 0
+                elif isinstance(tag, str):
+                    raise PipelineLoadError(f"workers {tag}: {result}")
+                else:
+                    w.outstanding.pop(tag, None)
+                    buffer.append(result)
+                    reporter.advance(len(result.docs), sum(r.chars for r in result.docs if r.status == "ok"))
+        except (EOFError, OSError):
+            return False
+        return True
 
     def bury(w: _Worker) -> None:
         """A worker died: retry what it held (or give up on it) and start another in its place."""
@@ -315,6 +362,10 @@ def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: 
             reporter.advance(len(given_up))
         w.outstanding.clear()
         w.conn.close()
+        if not w.ready:
+            startup_deaths[0] += 1
+            if startup_deaths[0] >= MAX_STARTUP_DEATHS:
+                raise PipelineLoadError(f"workers die while starting ({cause}), {startup_deaths[0]} times in a row")
         summary.worker_restarts += 1
         counter[0] += 1
         pool[pool.index(w)] = _Worker(ctx, config, workers + counter[0] - 1)
@@ -353,24 +404,10 @@ def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: 
                 if w.dead:
                     continue
                 if ready is w.conn:
-                    try:
-                        while w.conn.poll():
-                            done_seq, result = w.conn.recv()
-                            w.outstanding.pop(done_seq, None)
-                            buffer.append(result)
-                            reporter.advance(len(result.docs), sum(r.chars for r in result.docs if r.status == "ok"))
-                    except (EOFError, OSError):
+                    if not drain(w):
                         bury(w)
                 elif not w.proc.is_alive():
-                    # drain anything it finished before dying, then retry the rest
-                    try:
-                        while w.conn.poll():
-                            done_seq, result = w.conn.recv()
-                            w.outstanding.pop(done_seq, None)
-                            buffer.append(result)
-                            reporter.advance(len(result.docs), sum(r.chars for r in result.docs if r.status == "ok"))
-                    except (EOFError, OSError):
-                        pass
+                    drain(w)  # what it finished before dying is kept; the rest is retried
                     bury(w)
             waiting = sum(len(b.docs) for b in buffer)
             if waiting >= settings.commit_docs or time.perf_counter() - last_commit >= settings.commit_seconds:
@@ -488,6 +525,7 @@ def run_ray(units: list[Unit], store: BatchStore, workers: int, settings: BatchS
 
     def commit() -> None:
         written = store.commit(buffer, errors)
+        reporter.failed(written)
         for r in written:
             if r.status == "ok":
                 summary.ok += 1
@@ -506,6 +544,7 @@ def run_ray(units: list[Unit], store: BatchStore, workers: int, settings: BatchS
                 if kind == "error":
                     summary.input_errors += 1
                     summary.errors.append(str(obj))
+                    reporter.error(str(obj))
                     errors.append(ErrorRow(None, obj.source, obj.member, "input", obj.message))
                     continue
                 if kind == "skipped":
@@ -528,21 +567,20 @@ def run_ray(units: list[Unit], store: BatchStore, workers: int, settings: BatchS
 def run_batch(inputs: Iterable[str], db: str | os.PathLike, workers: Optional[int] = None, engine: str = "local",
               address: Optional[str] = None, config: Optional[str] = None, text_column: str = "text",
               progress: str = "auto", to_dataset: Optional[str] = None,
-              on_error: Optional[Callable[[str], None]] = None) -> Summary:
+              ) -> Summary:
     """Process INPUTs into the database at ``db``; return the summary of this run."""
     inputs = [str(i) for i in inputs]
     workers = workers or os.cpu_count() or 1
     settings, limits = BatchSettings.from_config(), Limits.from_config()
     summary = Summary()
-    reporter = Reporter(progress)
+    reporter = Reporter(progress, settings.log_seconds)
     pending_errors: list[InputError] = []
 
     def input_error(e: InputError) -> None:
         summary.input_errors += 1
         summary.errors.append(str(e))
         pending_errors.append(e)
-        if on_error:
-            on_error(str(e))
+        reporter.error(str(e))
         reporter.advance(1)
 
     def count_total() -> None:
@@ -569,9 +607,6 @@ def run_batch(inputs: Iterable[str], db: str | os.PathLike, workers: Optional[in
                 store.commit([], [ErrorRow(None, e.source, e.member, "input", e.message) for e in pending_errors])
                 pending_errors.clear()
             run_ray(units, store, workers, settings, limits, reporter, summary, address, config)
-            if on_error:
-                for msg in summary.errors:
-                    on_error(msg)
         else:
             raise ValueError(f"unknown engine {engine!r}: use local or ray")
     finally:

@@ -1,0 +1,137 @@
+"""Faults during `jixiao batch`: corrupt input, a worker SIGKILLed, the parent SIGKILLed or interrupted.
+
+After each, the database must hold every document exactly once, with the same facts as a clean run.
+The CLI runs in a subprocess (the real command a user runs), with a copy of configs/ whose batch
+settings commit often and log often, so that faults land mid-run.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import subprocess
+
+import psutil
+import pytest
+import yaml
+
+from batch_corpus import JIXIAO, ROOT, cli_env, distinct_docs, snapshot, write_docs
+from pipeline.batching import run_batch
+
+N_DOCS = 300
+PROGRESS = re.compile(r"batch: (\d+)/(\d+) done, (\d+) committed")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """Input dir and the snapshot of a clean, uninterrupted run over it."""
+    tmp = tmp_path_factory.mktemp("corpus")
+    d = write_docs(tmp / "in", distinct_docs(N_DOCS))
+    run_batch([str(d)], tmp / "clean.duckdb", workers=2, progress="none")
+    clean = snapshot(tmp / "clean.duckdb")
+    assert clean["statuses"] == {"ok": N_DOCS} and clean["facts"]
+    return d, clean
+
+
+@pytest.fixture
+def env(tmp_path):
+    configs = tmp_path / "configs"
+    shutil.copytree(ROOT / "configs", configs)
+    cfg = yaml.safe_load((configs / "batch.yaml").read_text(encoding="utf-8"))
+    cfg["local"].update(commit_docs=32, commit_seconds=0.3, log_seconds=0.1)
+    (configs / "batch.yaml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    return dict(cli_env(tmp_path), JIXIAO_CONFIGS=str(configs))
+
+
+def start(inputs, db, env, workers=2) -> subprocess.Popen:
+    return subprocess.Popen([*JIXIAO, "batch", *map(str, inputs), "--db", str(db), "--workers", str(workers),
+                             "--progress", "log"], stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+
+
+def wait_for_progress(proc, min_committed: int = 0) -> tuple[int, int]:
+    """Read log lines until some documents are done (and committed) but not all."""
+    for line in proc.stderr:
+        m = PROGRESS.search(line)
+        if m and 0 < int(m.group(1)) < int(m.group(2)) and int(m.group(3)) >= min_committed:
+            return int(m.group(1)), int(m.group(3))
+    raise AssertionError("the run ended before the fault could be injected")
+
+
+def workers_of(proc) -> list[psutil.Process]:
+    return [c for c in psutil.Process(proc.pid).children() if "spawn_main" in " ".join(c.cmdline())]
+
+
+def finish(inputs, db, env) -> str:
+    done = subprocess.run([*JIXIAO, "batch", *map(str, inputs), "--db", str(db), "--progress", "none"],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return done.stderr
+
+
+def test_corrupt_files_among_good_ones_fail_alone_with_one_line_each(tmp_path, env):
+    d = write_docs(tmp_path / "in", distinct_docs(10))
+    (d / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    (d / "empty.txt").write_bytes(b"")
+    (d / "bad.zip").write_bytes(b"PK\x03\x04 this is not really a zip")
+    db = tmp_path / "r.duckdb"
+    run = subprocess.run([*JIXIAO, "batch", str(d), "--db", str(db), "--progress", "none"],
+                         capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert run.returncode == 1
+    errors = [line for line in run.stderr.splitlines() if line.startswith("jixiao: error:")]
+    assert sorted(re.search(r"/(\w+\.\w+)", e).group(1) for e in errors) == ["bad.zip", "binary.txt", "empty.txt"]
+    assert "10 ok, 3 failed" in run.stderr
+    snap = snapshot(db)
+    assert snap["statuses"] == {"ok": 10, "failed": 2}  # bad.zip never became a document
+    import duckdb
+    con = duckdb.connect(str(db), read_only=True)
+    failed = dict(con.execute("SELECT source, error FROM documents WHERE status = 'failed'").fetchall())
+    assert set(map(lambda p: p.rsplit("/", 1)[-1], failed)) == {"binary.txt", "empty.txt"}
+    assert all("\n" not in e for e in failed.values())
+
+
+def test_worker_killed_mid_batch_is_replaced_and_its_documents_retried(tmp_path, corpus, env):
+    d, clean = corpus
+    db = tmp_path / "r.duckdb"
+    proc = start([d], db, env)
+    wait_for_progress(proc)
+    victim = workers_of(proc)[0]
+    victim.send_signal(signal.SIGKILL)
+    err = proc.stderr.read()
+    assert proc.wait(timeout=600) == 0, err
+    assert "worker restarts" in err and f"{N_DOCS} ok, 0 failed" in err
+    assert snapshot(db) == clean
+    assert f"0 ok, 0 failed, {N_DOCS} skipped" in finish([d], db, env)
+    assert snapshot(db) == clean
+
+
+def test_parent_killed_then_rerun_gives_the_clean_result(tmp_path, corpus, env):
+    d, clean = corpus
+    db = tmp_path / "r.duckdb"
+    proc = start([d], db, env, workers=1)
+    _, committed = wait_for_progress(proc, min_committed=1)
+    workers = workers_of(proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    proc.stderr.close()
+    _, alive = psutil.wait_procs(workers, timeout=30)
+    assert alive == []  # orphaned workers notice the closed pipe and exit
+    partial = snapshot(db)
+    assert partial["orphans"] == 0 and partial["counts_match"]
+    assert committed <= sum(partial["statuses"].values()) < N_DOCS
+    out = finish([d], db, env)
+    m = re.search(r"(\d+) ok, 0 failed, (\d+) skipped", out)
+    assert m and int(m.group(2)) == sum(partial["statuses"].values()) and int(m.group(1)) + int(m.group(2)) == N_DOCS
+    assert snapshot(db) == clean
+
+
+def test_interrupt_commits_what_is_finished_and_exits_130(tmp_path, corpus, env):
+    d, clean = corpus
+    db = tmp_path / "r.duckdb"
+    proc = start([d], db, env, workers=1)
+    wait_for_progress(proc)
+    proc.send_signal(signal.SIGINT)
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 130, err
+    assert "interrupted" in err
+    finish([d], db, env)
+    assert snapshot(db) == clean
