@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from ..config import load_config
 from .layout import Line, join_wrapped
@@ -34,6 +34,7 @@ class Box:
     x1: float
     y1: float
     score: float = 1.0
+    table_row: bool = False  # a whole ruled-table row, cells already joined by tabs
 
     @property
     def height(self) -> float:
@@ -42,13 +43,17 @@ class Box:
 
 class OcrEngine:
     name = ""
+    erase_lines = True  # read ruled tables with their lines erased
 
     def boxes(self, image) -> list[Box]:
         raise NotImplementedError
 
     def read(self, image) -> list[Line]:
-        """The page's lines in reading order."""
-        return arrange(self.boxes(image.convert("RGB")))
+        """The page's lines in reading order; ruled tables are read with their lines erased."""
+        from .grid import find_grid
+        rgb = image.convert("RGB")
+        cells, erased = find_grid(rgb)
+        return arrange(self.boxes(erased if self.erase_lines else rgb), cells)
 
 
 def engine(name: str) -> Callable:
@@ -139,6 +144,8 @@ def _join_words(a: str, b: str) -> str:
 class RapidOcrEngine(OcrEngine):
     """PP-OCRv4 detection + recognition through onnxruntime; the models ship in the wheel."""
 
+    erase_lines = False  # its detector keeps cells apart by the lines; without them boxes span cells
+
     def __init__(self, settings: dict):
         try:
             from rapidocr_onnxruntime import RapidOCR
@@ -159,12 +166,15 @@ class RapidOcrEngine(OcrEngine):
         return out
 
 
-def arrange(boxes: list[Box]) -> list[Line]:
+def arrange(boxes: list[Box], cells: Sequence = ()) -> list[Line]:
     """Reading order: rows top to bottom, boxes in a row left to right joined by tabs;
-    a line that runs to the right margin continues on the next line (wrapped paragraph)."""
+    a line that runs to the right margin continues on the next line (wrapped paragraph);
+    boxes inside ruled-table cells become one line per table row."""
+    if cells:
+        boxes = _table_rows(boxes, cells)
     rows: list[list[Box]] = []
     for b in sorted(boxes, key=lambda b: (b.y0 + b.y1) / 2):
-        if rows and _same_row(rows[-1], b):
+        if rows and not b.table_row and not rows[-1][0].table_row and _same_row(rows[-1], b):
             rows[-1].append(b)
         else:
             rows.append([b])
@@ -185,8 +195,35 @@ def arrange(boxes: list[Box]) -> list[Line]:
             else:
                 sep = "\n"
             lines.append(Line(b.text, [b.x0, b.y0, b.x1, b.y1], b.score, sep))
-        prev_wraps = len(row) == 1 and row[0].x1 >= right - 2.0 * height and not _ends_sentence(row[0].text)
+        prev_wraps = len(row) == 1 and not row[0].table_row and row[0].x1 >= right - 2.0 * height and not _ends_sentence(row[0].text)
     return lines
+
+
+def _table_rows(boxes: list[Box], cells: Sequence) -> list[Box]:
+    """Replace the boxes inside table cells by one box per table row (cells joined by tabs)."""
+    from .grid import table_rows
+    inside: dict = {}
+    rest = []
+    for b in boxes:
+        cx, cy = (b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2
+        cell = next((c for c in cells if c.contains(cx, cy)), None)
+        if cell is None:
+            rest.append(b)
+        else:
+            inside.setdefault(cell, []).append(b)
+    for row in table_rows(list(cells)):
+        texts = []
+        for c in row:
+            text = ""
+            for ln in arrange(inside.get(c, [])):
+                text = join_wrapped(text, ln.text)
+            texts.append(text)
+        if any(texts):
+            found = [b for c in row for b in inside.get(c, [])]
+            rest.append(Box("\t".join(texts), min(c.x0 for c in row), min(c.y0 for c in row),
+                            max(c.x1 for c in row), max(c.y1 for c in row),
+                            min(b.score for b in found), table_row=True))
+    return rest
 
 
 def _same_row(row: list[Box], b: Box) -> bool:
