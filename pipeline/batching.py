@@ -11,6 +11,7 @@ extraction as Ray Data stages and the driver writes the same tables.
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import signal
@@ -507,10 +508,12 @@ def run_ray(units: list[Unit], store: BatchStore, workers: int, settings: BatchS
     import ray
     from ray.data import ActorPoolStrategy
     if not ray.is_initialized():
+        quiet = dict(log_to_driver=False, logging_level=logging.WARNING)
         if address:
-            ray.init(address=address, log_to_driver=False)
+            ray.init(address=address, **quiet)
         else:
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+            ray.init(num_cpus=workers, include_dashboard=False, **quiet)
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
     done = frozenset(r[0] for r in store.con.execute("SELECT id FROM documents WHERE status = 'ok'").fetchall())
