@@ -91,14 +91,19 @@ class Fact:
     subject: Optional[Span]
     project: Optional[Span]
     entity_id: str = ""
+    page: Optional[int] = None
+    box: Optional[list] = None
 
     def to_json(self) -> dict:
-        return {
+        d = {
             "entity_id": self.entity_id, "label": self.label, "value": self.value, "unit": self.unit,
             "qualifier": self.qualifier, "number": self.number.to_json(),
             "subject": self.subject.to_json() if self.subject else None,
             "project": self.project.to_json() if self.project else None,
         }
+        if self.page is not None:
+            d["page"], d["box"] = self.page, self.box
+        return d
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 A box is the part of its line's box that the entity's characters cover, estimated by their
 share of the line's characters (OCR gives boxes per line, not per character); an entity that
-runs over a line break gets the union of its pieces.  Facts point at their entity by id.
+runs over a line break gets the union of its pieces.  A fact takes its number's page and box.
 """
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ def attach_provenance(doc: Document) -> Document:
             continue  # in the blank line between two pages
         e.page = page.number
         e.box = entity_box(page, e.start, e.end)
+    by_id = {e.id: e for e in doc.entities}
+    for f in doc.facts:
+        source = by_id.get(f.entity_id)
+        if source is not None:
+            f.page, f.box = source.page, source.box
     return doc
 
 
