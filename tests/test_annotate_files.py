@@ -245,3 +245,19 @@ def test_utf16_offsets_round_trip(text):
     for i in range(len(text) + 1):
         assert from_js(text, to_js(text, i)) == i
         assert to_js(text, i) == len(text[:i].encode("utf-16-le")) // 2
+
+
+@pytest.mark.slow
+def test_rank_uses_a_trained_model_when_there_is_one(tmp_path):
+    """The loop: a model trained with `jixiao train` is what `annotate rank` asks about."""
+    model = tmp_path / "tiny"
+    r = cli("train", "--config", "configs/train-tiny.yaml", "--out", str(model))
+    assert r.returncode == 0, r.stderr[-2000:]
+    src = ROOT / "annotations" / "unlabelled" / "excerpts.jsonl"
+    r = cli("annotate", "rank", str(src), "--budget", "2000", "--model", str(model), "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads(r.stdout)
+    assert res["model"] == str(model) and res["used"] <= 2000 and res["chosen"]
+    assert all(d["source"] == "model" and d["entropy"] > 0 for d in res["chosen"])
+    densities = [d["per_1000_chars"] for d in res["chosen"]]
+    assert densities == sorted(densities, reverse=True)
