@@ -14,10 +14,27 @@ from typing import Iterable, Iterator, Optional
 from ..doc import Document, Entity
 
 
-def model_version(names: Iterable[str]) -> str:
-    """A readable version for predictions: package version and the components that made them."""
+def model_version(names: Iterable[str], config: Optional[str] = None) -> str:
+    """A readable version for predictions: package version, the components that made them and, with
+    the character model, its directory and save time (Label Studio re-predicts when this changes)."""
     from .. import __version__
-    return f"jixiao-{__version__}:{'+'.join(names)}"
+    names = list(names)
+    version = f"jixiao-{__version__}:{'+'.join(names)}"
+    if "model_tagger" in names:
+        weights = _model_dir(config) / "model.safetensors"
+        if weights.exists():
+            import time
+            stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(weights.stat().st_mtime))
+            version += f"({weights.parent.name}@{stamp})"
+    return version
+
+
+def _model_dir(config: Optional[str]) -> Path:
+    from ..config import PROJECT_ROOT, load_config
+    settings = next((c.get("settings") or {} for c in load_config(config or "pipeline")["components"]
+                     if c["name"] == "model_tagger"), {})
+    d = Path(settings.get("model_dir") or load_config("model").get("model_dir", "models/jixiao-zh-char"))
+    return d if d.is_absolute() else PROJECT_ROOT / d
 
 
 def load_inputs(paths: Iterable[str | Path], max_mb: float = 20.0) -> Iterator[Document]:
@@ -72,7 +89,7 @@ class Prelabeller:
 
     @property
     def model_version(self) -> str:
-        return "input-entities" if self.keep_entities else model_version(self.pipeline.names)
+        return "input-entities" if self.keep_entities else model_version(self.pipeline.names, self.config)
 
     def __call__(self, doc: Document) -> Document:
         if self.keep_entities:
