@@ -1,22 +1,36 @@
-"""Resolver, version 1: each number's subject and project, within its clause, sentence or table row.
+"""Resolver, version 2: each number's subject and project, within its clause, sentence, row or paragraph.
 
-The subject is the shortest phrase before the number, in the same clause, that names what
-is measured (基本支出, 预算执行率); for a count with no such phrase before it, the phrase
-right after its unit (707户入户调查 → 入户调查).  A number links to a PROJECT that the same
-sentence is about, or to the one the preceding sentence names when this one refers back
-(该项目, 该地块).
+Subject (GUIDELINES.md sections 3 and 5): the shortest phrase naming what is measured.
+
+- a table cell keeps the title the tagger read from its table (row label, indicator name,
+  the 执行率 column); a cell the tagger did not place takes the nearest label cell before it;
+- a count followed by what it counts takes that phrase (14户贫困户, 1434户的前期调查摸底工作,
+  707户入户调查);
+- otherwise the phrase before the number in its clause, after the previous number there and
+  trimmed of times, scopes, verbs and connectives (基本支出, 预算执行率);
+- with nothing of its own, a number shares the subject of the number before it in the same
+  sentence (死亡率分别制在4%、3%; 扫尾项目任务11个，涉及4062亩).
+
+Project: the project named before the number in the same sentence and close to it (not one of
+an enumeration of projects); else the one the sentence before names when this sentence
+refers back (该项目).
 """
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Optional, Sequence
 
 from .config import load_config
 from .doc import NUMERIC_LABELS, Document, Entity, Fact, Span
 from .normalising import NormalisedText
 
-_CLAUSE_BREAK = re.compile(r"[，,；;。：:！？!?\n\t、（）()]")
+_CLAUSE_BREAK = re.compile(r"[，,；;。：:！？!?\n\t|、]")
 _SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LEADING_TIME = re.compile(r"^(?:(?:截至|截止|到|至|自|从|在)?\s*\d{2,4}\s*年(?:度|底|末|初)?|\d{1,2}\s*月(?:\d{1,2}\s*日)?"
+                           r"|\d{1,2}\s*日|年底|年末|年初|上半年|下半年|前|后|底)\s*")
+_VALUE_CELL = re.compile(r"^[\s≥≤<>=＜＞约近*]*(?:[\d.,/%]+\s*[\u4e00-\u9fff%]{0,4}|无|—+|-+|/|…+)?\s*$")
+_MARKER_BEFORE = re.compile(r"(?:\d{1,2}[、.．]|[；;]|[（(]\d{1,2}[)）])\s*$")
 
 
 class Resolver:
@@ -26,57 +40,146 @@ class Resolver:
         cfg = config or load_config("resolver")
         self.drop_tail = sorted(cfg["drop_tail"], key=len, reverse=True)
         self.drop_head = sorted(cfg["drop_head"], key=len, reverse=True)
+        self.after_stops = sorted(cfg["after_stops"], key=len, reverse=True)
         self.refer_back = cfg["refer_back"]
         self.max_subject = cfg["max_subject_chars"]
+        self.max_after = cfg["max_after_chars"]
+        self.max_link = cfg["max_link_chars"]
+        self.link_verbs = set(cfg["link_verbs"])
+        self.fund_endings = tuple(cfg["fund_endings"])
 
     def __call__(self, doc: Document, view: NormalisedText) -> None:
-        projects = [e for e in doc.entities if e.label == "PROJECT"]
-        numbers = [e for e in doc.entities if e.label in NUMERIC_LABELS]
-        starts = sorted(e.start for e in doc.entities)
+        projects = sorted((e for e in doc.entities if e.label == "PROJECT"), key=lambda e: e.start)
+        numbers = sorted((e for e in doc.entities if e.label in NUMERIC_LABELS), key=lambda e: e.start)
+        starts = [e.start for e in numbers]
+        previous: Optional[Entity] = None
         for e in numbers:
-            e.subject = self.resolve_subject(doc.text, e, starts)
-            e.project = self.resolve_project(doc.text, e, projects)
+            if e.subject is None:
+                e.subject = self.resolve_subject(doc.text, e, starts, numbers=numbers, projects=projects,
+                                                 previous=previous)
+            if e.project is None:
+                e.project = self.resolve_project(doc.text, e, projects)
+            previous = e
         doc.facts = [Fact(e.value, e.unit, e.qualifier, e.label, e.span, e.subject, e.project, e.id)
                      for e in numbers if e.value is not None]
 
-    def resolve_subject(self, text: str, e: Entity, starts: list[int]) -> Optional[Span]:
-        """The phrase before the number in its clause, trimmed of verbs and connectives."""
+    # -- subject ---------------------------------------------------------------------------
+    def resolve_subject(self, text: str, e: Entity, starts: Sequence[int] = (), *,
+                        numbers: Sequence[Entity] = (), projects: Sequence[Entity] = (),
+                        previous: Optional[Entity] = None) -> Optional[Span]:
+        """The phrase naming what ``e`` measures, or None."""
+        left = self._clause_start(text, e, numbers)
+        raw_before = text[left:e.start]
+        if not raw_before.strip() and left > 0 and text[left - 1] in "\t\n|" and _ends_cell(text, e.end):
+            cell = self._row_label(text, left)
+            if cell is not None:
+                return cell
+        before = self._trim(text, left, e.start)
+        if text[before[0]:before[1]] in self.link_verbs:
+            before = (before[0], before[0])  # 涉及4062亩: a linking verb names nothing
+        after = self._after(text, e)
+        chosen: Optional[tuple[int, int]] = None
+        if after and (e.label == "QUANTITY" or (e.label == "MONEY" and (text[e.end:e.end + 1] == "的"
+                                                                        or text[after[0]:after[1]].endswith(self.fund_endings)))):
+            chosen = after
+        elif before[1] - before[0] >= 2:
+            a, b = before
+            chosen = (max(a, b - self.max_subject), b)
+        elif previous is not None and previous.subject is not None and self._same_sentence(text, previous, e):
+            return previous.subject
+        elif after:
+            chosen = after
+        if chosen is None:
+            return None
+        a, b = chosen
+        if self._only_listed_project(text, a, b, projects):
+            return None
+        return Span(a, b, text[a:b])
+
+    def _clause_start(self, text: str, e: Entity, numbers: Sequence[Entity]) -> int:
         left = e.start
         while left > 0 and not _CLAUSE_BREAK.match(text[left - 1]) and e.start - left < 40:
             left -= 1
-        prev_ends = [s for s in starts if s < e.start]
-        phrase_start, phrase_end = left, e.start
-        a, b = self._trim(text, phrase_start, phrase_end)
-        if b - a >= 2:
-            a = max(a, b - self.max_subject)
-            return Span(a, b, text[a:b])
-        # nothing before: the phrase right after the unit (707户入户调查)
-        right = e.end
-        while right < len(text) and not _CLAUSE_BREAK.match(text[right]) and right - e.end < 12:
-            right += 1
-        a, b = self._trim(text, e.end, right)
-        if b - a >= 2 and not prev_ends[-1:] == [e.start]:
-            return Span(a, b, text[a:b])
+        for n in numbers:
+            if left <= n.end <= e.start and n is not e and n.start < e.start:
+                # 比预算2.00万元减少2.00万元: the phrase starts after the other number, unless that
+                # number only counts the noun before this one (年初批复预算8个项目985万元)
+                if n.label == "QUANTITY" and len(_CJK.findall(text[n.end:e.start])) <= 2:
+                    continue
+                left = n.end
+        return left
+
+    def _row_label(self, text: str, pos: int) -> Optional[Span]:
+        """A cell at the start of its line takes the title of the nearest label cell before it."""
+        end = pos - 1
+        for _ in range(8):
+            while end > 0 and text[end - 1] in " \t\n|\u3000":
+                end -= 1
+            start = end
+            while start > 0 and text[start - 1] not in "\t\n|":
+                start -= 1
+            cell = text[start:end]
+            if not cell.strip():
+                return None
+            if _VALUE_CELL.match(cell):
+                end = start
+                continue
+            a, b = _clean_label(text, start, end)
+            if b - a >= 2 and _CJK.search(text[a:b]):
+                return Span(a, b, text[a:b])
+            return None
         return None
+
+    def _after(self, text: str, e: Entity) -> Optional[tuple[int, int]]:
+        """What a count counts, written right after it (14户贫困户, 1434户的前期调查摸底工作)."""
+        j = e.end
+        m = re.match(r"(?:以上|以下|左右|之多|余|多)?(?:的)?", text[j:])
+        j += m.end()
+        if j >= len(text) or not _CJK.match(text[j]):
+            return None
+        if any(text.startswith(w, j) for w in self.after_stops):
+            return None
+        k = j
+        while k < len(text) and not _CLAUSE_BREAK.match(text[k]) and not text[k].isdigit() and k - j < self.max_after:
+            k += 1
+        a, b = self._trim(text, j, k)
+        return (a, b) if b - a >= 2 else None
+
+    def _same_sentence(self, text: str, a: Entity, b: Entity) -> bool:
+        between = text[a.end:b.start]
+        return len(between) < 40 and not _SENTENCE_BREAK.search(between)
+
+    @staticmethod
+    def _only_listed_project(text: str, a: int, b: int, projects: Sequence[Entity]) -> bool:
+        """1、城市之光二期828套: a list item's project is not what its count measures."""
+        for p in projects:
+            if p.start <= a and b <= p.end and _MARKER_BEFORE.search(text[max(0, p.start - 6):p.start]):
+                return True
+        return False
 
     def _trim(self, text: str, a: int, b: int) -> tuple[int, int]:
         changed = True
         while changed and a < b:
             changed = False
             seg = text[a:b]
-            stripped = seg.strip(" \u3000\xa0“”\"'：:")
+            stripped = seg.strip(" \u3000\xa0“”\"'：:*★").lstrip("（(").rstrip("（(")
             if stripped != seg:
                 a += seg.index(stripped) if stripped else len(seg)
                 b = a + len(stripped)
                 changed = True
                 continue
+            t = _LEADING_TIME.match(text[a:b])
+            if t and t.end() > 0 and t.end() < b - a:
+                a += t.end()
+                changed = True
+                continue
             for w in self.drop_tail:
-                if text[a:b].endswith(w):
+                if text[a:b].endswith(w) and b - a > len(w):
                     b -= len(w)
                     changed = True
                     break
             for w in self.drop_head:
-                if text[a:b].startswith(w):
+                if text[a:b].startswith(w) and b - a > len(w):
                     a += len(w)
                     changed = True
                     break
@@ -86,20 +189,73 @@ class Resolver:
                 changed = True
         return a, b
 
-    def resolve_project(self, text: str, e: Entity, projects: list[Entity]) -> Optional[Span]:
-        """The project the number's sentence is about, if the text says so."""
+    # -- project -----------------------------------------------------------------------------
+    def resolve_project(self, text: str, e: Entity, projects: Sequence[Entity]) -> Optional[Span]:
+        """The project the number's sentence (or table row) is about, if the text says so."""
+        if e.subject is not None:
+            for p in projects:
+                if p.start < e.subject.end and e.subject.start < p.end and p.end <= e.start:
+                    return p.span  # the row is titled by the project (征收工作经费（万元） 38)
         s = e.start
         while s > 0 and not _SENTENCE_BREAK.match(text[s - 1]):
             s -= 1
         in_sentence = [p for p in projects if s <= p.start and p.end <= e.start]
-        if len(in_sentence) == 1:
-            p = in_sentence[0]
+        if in_sentence:
+            p = in_sentence[-1]
             between = text[p.end:e.start]
-            if "、" not in between and "等项目" not in text[p.end:p.end + 3]:
-                return p.span
-            return None
-        if not in_sentence and any(w in text[s:e.start] for w in self.refer_back):
-            prev = [p for p in projects if p.end <= s and s - p.end < 200]
+            if re.fullmatch(r"\s*[（(]\s*", between):
+                return p.span  # 湘江科创基地三期（1078亩…）: the parenthesis is about the project
+            if e.start - p.end > self.max_link or re.search(r"[\t|]| {2,}", between) or between.count(" ") >= 3:
+                return None  # far away, or across the cells of a flattened table
+            if self._enumerated(text, p, projects):
+                return None
+            return p.span
+        # a sentence that refers back (…，该项目已顺利开工建设。) is about the project before it
+        fs, fe = _full_sentence(text, e.start)
+        if fs > 0 and any(w in text[fs:fe] for w in self.refer_back):
+            ps, _ = _full_sentence(text, fs - 1)
+            prev = [p for p in projects if ps <= p.start and p.end <= fs]
             if prev:
-                return prev[-1].span
+                return prev[-1].span  # named in the sentence right before
         return None
+
+    def _enumerated(self, text: str, p: Entity, projects: Sequence[Entity]) -> bool:
+        """A、B等项目: a project in a list of projects speaks for none of the list's numbers."""
+        after = text[p.end:p.end + 4]
+        before = text[max(0, p.start - 2):p.start]
+        if after.startswith(("、", "等", "和", "及")):
+            return True
+        return before.endswith("、") and not before[:1].isdigit()  # 2、X项目 is a list marker
+
+
+def _ends_cell(text: str, end: int) -> bool:
+    """Does a number end its table cell (only a rate unit like /人*月 may follow it)?"""
+    m = re.match(r"[/／][^\s|]{1,6}", text[end:])
+    j = end + (m.end() if m else 0)
+    while j < len(text) and text[j] in " \u3000":
+        j += 1
+    return j >= len(text) or text[j] in "\t\n|"
+
+
+def _full_sentence(text: str, pos: int) -> tuple[int, int]:
+    """The sentence around ``pos`` up to 。！？ or a line break (； does not end it)."""
+    a = pos
+    while a > 0 and text[a - 1] not in "。！？!?\n":
+        a -= 1
+    b = pos
+    while b < len(text) and text[b] not in "。！？!?\n":
+        b += 1
+    return a, b
+
+
+def _clean_label(text: str, a: int, b: int) -> tuple[int, int]:
+    """A label cell's title: without stars, 其中：, trailing colons and a trailing parenthesis."""
+    seg = text[a:b]
+    m = re.match(r"[\s★☆*\u3000]*(?:其中\s*[:：]\s*)?", seg)
+    a += m.end()
+    seg = seg[m.end():]
+    p = re.search(r"[(（]", seg)
+    if p and p.start() >= 2:
+        seg = seg[:p.start()]
+    seg = seg.rstrip(" :：\u3000\n")
+    return a, a + len(seg)

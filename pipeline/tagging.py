@@ -47,6 +47,7 @@ class _Hit:
     qualifier: Optional[str] = None
     own_unit: bool = True
     entry: Optional[UnitEntry] = None  # the written unit, lent to bare neighbours
+    subject: Optional[tuple[int, int]] = None  # a table's row or column title, when the table says it
 
 
 @dataclass
@@ -109,6 +110,8 @@ class RuleTagger:
         # space-separated table these are still cell boundaries
         self._joined = {k + 1 for k in range(len(text) - 1)
                         if nt.ends[k] - nt.starts[k] > 1 and nt.original[nt.ends[k] - 1].isspace()}
+        # table cells whose title the table pass knows (row label, indicator name, rate column)
+        self._titles: dict[int, tuple[int, int]] = {}
         taken = bytearray(len(text) + 1)
         hits: list[_Hit] = []
 
@@ -123,6 +126,9 @@ class RuleTagger:
         claim(self._free_hits(text, taken))
         claim(self._shared_unit_hits(text, hits, taken))
         hits = [_percent_without_layout_space(nt, h) for h in hits if h.value is not None]
+        for h in hits:
+            if h.subject is None and h.a in self._titles:
+                h.subject = self._titles[h.a]
         hits.sort(key=lambda h: h.a)
         self._distribute_qualifiers(text, hits)
         return [self._entity(nt, h) for h in hits]
@@ -247,12 +253,14 @@ class RuleTagger:
         kind = self._cell_kind(first)
         if kind in ("num", "slash", "valued", "placeholder"):
             columns = self._indicator_columns(text, hs)
-            yield from self._row_cells(cells, entries, columns)
+            yield from self._row_cells(cells, entries, columns, _title_parts(text, hs))
         elif kind in ("column", "label"):
             yield from self._table_rows(cells, entries, whole_table=False)
 
-    def _row_cells(self, cells: list[_Cell], entries: list[UnitEntry], columns: list[str]) -> Iterator[_Hit]:
-        """The value cells of one row after its header; the header's unit fills value columns.
+    def _row_cells(self, cells: list[_Cell], entries: list[UnitEntry], columns: list[str],
+                   titles: list[tuple[int, int]]) -> Iterator[_Hit]:
+        """The value cells of one row after its header; the header's unit fills value columns,
+        and its name (split at / for a slashed header) is their subject.
 
         Without a known header row only the first cell takes the unit.
         """
@@ -268,13 +276,17 @@ class RuleTagger:
             if kind not in ("num", "slash", "valued", "placeholder"):
                 return
             col = columns[k] if columns else None
+            if titles:
+                self._titles.setdefault(_first_digit(c), titles[0])
             if col is None or col in self.table["value_columns"]:
-                yield from self._cell_hits(c, kind, entries)
+                yield from self._cell_hits(c, kind, entries, titles)
             k += 1
 
     def _table_rows(self, cells: list[_Cell], entries: list[UnitEntry], whole_table: bool) -> Iterator[_Hit]:
         """A table under one unit: columns from its header row, then rows of label + values."""
         columns: list[str] = []
+        column_cells: list[_Cell] = []
+        row_title: Optional[tuple[int, int]] = None
         idx: Optional[int] = None
         seen_value = False
         n_cells = 0
@@ -293,10 +305,13 @@ class RuleTagger:
                 return
             if kind == "column":
                 if not seen_value:
-                    columns.extend(self._column_names(c.compact))
+                    names = self._column_names(c.compact)
+                    columns.extend(names)
+                    column_cells.extend([c] * len(names))
                 continue
             if kind in ("label", "header"):
                 idx = 0
+                row_title = _clean_title(c)
                 lab = re.match(rf"(.*?[^\d.,%\s])\s*({_ARABIC}%?|[\d.]+%)$", c.text)
                 if lab and _CJK_RE.search(lab.group(1)) and len(c.text) > len(lab.group(2)):
                     # label glued to its first value (年度资金总额:40004000100%)
@@ -306,7 +321,15 @@ class RuleTagger:
                     continue
             if kind == "placeholder" or kind == "valued":
                 seen_value = True
-                idx = (idx or 0) + 1
+                i = idx or 0
+                if kind == "valued" and columns:
+                    col = columns[i % len(columns)]
+                    # a rate in the 执行率 column is about the rate; an amount, about its row
+                    if col in self.table["other_columns"]:
+                        self._titles.setdefault(_first_digit(c), _clean_title(column_cells[i % len(columns)]))
+                    elif row_title:
+                        self._titles.setdefault(_first_digit(c), row_title)
+                idx = i + 1
                 continue
             if kind not in ("num", "slash", "glued"):
                 continue
@@ -314,11 +337,12 @@ class RuleTagger:
             i = idx or 0
             col = columns[i % len(columns)] if columns else None
             if kind == "glued":
-                yield from self._glued_hits(c, entries, columns, i)
+                rate_col = next((cc for name, cc in zip(columns, column_cells) if "执行率" in name), None)
+                yield from self._glued_hits(c, entries, row_title, _clean_title(rate_col) if rate_col else None)
                 idx = i + 3
                 continue
             if col is None or col in self.table["value_columns"] or (whole_table and col not in self.table["other_columns"]):
-                yield from self._cell_hits(c, kind, entries)
+                yield from self._cell_hits(c, kind, entries, [row_title] if row_title and not whole_table else [])
             idx = i + 1
 
     def _leaves_table(self, c: _Cell, kind: str, entries: list[UnitEntry]) -> bool:
@@ -334,18 +358,21 @@ class RuleTagger:
                 return True
         return False
 
-    def _cell_hits(self, c: _Cell, kind: str, entries: list[UnitEntry]) -> Iterator[_Hit]:
+    def _cell_hits(self, c: _Cell, kind: str, entries: list[UnitEntry],
+                   titles: list[tuple[int, int]]) -> Iterator[_Hit]:
         if kind == "num":
             m = _BARE_RE.search(c.text)
-            yield _header_hit(c.start + m.start(), c.start + m.end(), m.group(0), entries[0])
+            yield _header_hit(c.start + m.start(), c.start + m.end(), m.group(0), entries[0], titles[0] if titles else None)
         elif kind == "slash":
             nums = list(_BARE_RE.finditer(c.text))
             if len(nums) != len(entries):
                 return
-            for m, e in zip(nums, entries):
-                yield _header_hit(c.start + m.start(), c.start + m.end(), m.group(0), e)
+            for k, (m, e) in enumerate(zip(nums, entries)):
+                title = titles[k] if len(titles) == len(nums) else (titles[0] if titles else None)
+                yield _header_hit(c.start + m.start(), c.start + m.end(), m.group(0), e, title)
 
-    def _glued_hits(self, c: _Cell, entries: list[UnitEntry], columns: list[str], i: int) -> Iterator[_Hit]:
+    def _glued_hits(self, c: _Cell, entries: list[UnitEntry], row_title: Optional[tuple[int, int]],
+                    rate_title: Optional[tuple[int, int]]) -> Iterator[_Hit]:
         """Budget, execution and rate cells printed without separators (40004000100%)."""
         m = re.search(r"([\d.]+)%$", c.text)
         split = _split_glued(m.group(1))
@@ -353,10 +380,10 @@ class RuleTagger:
             return
         a_txt, b_txt, r_txt = split
         base = c.start + m.start(1)
-        yield _header_hit(base, base + len(a_txt), a_txt, entries[0])
-        yield _header_hit(base + len(a_txt), base + len(a_txt) + len(b_txt), b_txt, entries[0])
+        yield _header_hit(base, base + len(a_txt), a_txt, entries[0], row_title)
+        yield _header_hit(base + len(a_txt), base + len(a_txt) + len(b_txt), b_txt, entries[0], row_title)
         rs = base + len(a_txt) + len(b_txt)
-        yield _Hit(rs, rs + len(r_txt) + 1, "PERCENT", parse_number(r_txt), "%")
+        yield _Hit(rs, rs + len(r_txt) + 1, "PERCENT", parse_number(r_txt), "%", subject=rate_title)
 
     def _cell_kind(self, c: _Cell) -> str:
         t = c.compact
@@ -522,8 +549,9 @@ class RuleTagger:
     @staticmethod
     def _entity(nt: NormalisedText, h: _Hit) -> Entity:
         o = nt.to_original(h.a, h.b)
+        subject = nt.to_original(*h.subject) if h.subject and h.subject[1] > h.subject[0] else None
         return Entity(start=o.start, end=o.end, label=h.label, text=o.text, value=h.value, unit=h.unit,
-                      qualifier=h.qualifier, source="rules")
+                      qualifier=h.qualifier, subject=subject, source="rules")
 
 
 def _percent_without_layout_space(nt: NormalisedText, h: _Hit) -> _Hit:
@@ -559,10 +587,48 @@ def _header_units(content: str) -> Optional[list[UnitEntry]]:
     return out
 
 
-def _header_hit(a: int, b: int, numeral: str, entry: UnitEntry) -> _Hit:
+def _header_hit(a: int, b: int, numeral: str, entry: UnitEntry, subject: Optional[tuple[int, int]] = None) -> _Hit:
     value = parse_number(numeral)
     return _Hit(a, b, entry.label, None if value is None else round(value * entry.multiplier, 6),
-                entry.unit, None, own_unit=False)
+                entry.unit, None, own_unit=False, subject=subject)
+
+
+def _first_digit(c: _Cell) -> int:
+    m = re.search(r"\d", c.text)
+    return c.start + (m.start() if m else 0)
+
+
+def _clean_title(c: _Cell) -> tuple[int, int]:
+    """The title inside a label cell: without 其中：, stars, trailing colons and parentheses."""
+    a, b = c.start, c.end
+    t = c.text
+    m = re.match(r"[\s★☆*]*(?:其中\s*[:：]\s*)?", t)
+    a += m.end()
+    t = t[m.end():]
+    p = re.search(r"[(（]", t)
+    if p and p.start() >= 2:
+        t = t[:p.start()]
+    t2 = t.rstrip(" :：\u3000\n")
+    return a, a + len(t2)
+
+
+def _title_parts(text: str, hs: int) -> list[tuple[int, int]]:
+    """The name of a row header cell that ends at its unit parenthesis, split at / when slashed."""
+    a = hs
+    while a > 0 and text[a - 1] not in "\t\n|" and hs - a < 60:
+        a -= 1
+    cell = _Cell(a, hs, text[a:hs])
+    s, e = _clean_title(cell)
+    while s < e and text[s] in " \u3000":
+        s += 1
+    if e - s < 2:
+        return []
+    parts, pos = [], s
+    for m in re.finditer(r"[/／]", text[s:e]):
+        parts.append((pos, s + m.start()))
+        pos = s + m.end()
+    parts.append((pos, e))
+    return [p for p in parts if p[1] > p[0]]
 
 
 def _split_glued(s: str) -> Optional[tuple[str, str, str]]:
