@@ -261,3 +261,32 @@ def test_rank_uses_a_trained_model_when_there_is_one(tmp_path):
     assert all(d["source"] == "model" and d["entropy"] > 0 for d in res["chosen"])
     densities = [d["per_1000_chars"] for d in res["chosen"]]
     assert densities == sorted(densities, reverse=True)
+
+
+def test_serve_ls_command_binds_loopback_and_wants_the_token(tmp_path):
+    import os
+    import socket
+    import time
+    import requests
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, JIXIAO_LS_TOKEN="cli-token-42")
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve-ls", "--port", str(port)], cwd=ROOT,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/health"
+        for _ in range(600):
+            try:
+                r = requests.get(url, headers={"Authorization": "Bearer cli-token-42"}, timeout=2)
+                break
+            except requests.ConnectionError:
+                assert proc.poll() is None, proc.stderr.read()
+                time.sleep(0.1)
+        assert r.status_code == 200 and r.json()["status"] == "UP"
+        assert requests.get(url, timeout=2).status_code == 401
+        listening = [c for c in open("/proc/net/tcp").read().splitlines()[1:] if c.split()[1].endswith(f":{port:04X}")]
+        assert listening and all(c.split()[1].startswith("0100007F:") for c in listening)  # 127.0.0.1 only
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -182,7 +182,3 @@ def make_server(host: str = "127.0.0.1", port: int = 9090, token: Optional[str] 
     server = ThreadingHTTPServer((host, port), make_handler(backend or Backend(), token))
     server.daemon_threads = True
     return server, token
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(24)
