@@ -5,7 +5,8 @@ keeps the pre-annotation in a ``jixiao`` field (doccano stores unknown fields as
 meta and exports them again).  On import, spans kept with the same label keep the
 pre-annotation's value, unit and qualifier; new or changed spans get them derived from the text.
 Project and subject links travel as doccano relations (``project``, ``subject``); subjects are
-spans labelled SUBJECT.
+spans labelled SUBJECT (create the doccano project as sequence labelling with relation labelling
+and overlapping spans allowed, with labels MONEY, PERCENT, QUANTITY, PROJECT, SUBJECT).
 
 Both doccano layouts are read: ``{"text", "label": [[start, end, label], ...]}`` and
 ``{"text", "entities": [{"id", "label", "start_offset", "end_offset"}], "relations": [...]}``.
