@@ -194,7 +194,7 @@ class Resolver:
         """The project the number's sentence (or table row) is about, if the text says so."""
         if e.subject is not None:
             for p in projects:
-                if p.start < e.subject.end and e.subject.start < p.end and p.end <= e.start:
+                if p.start <= e.subject.start and e.subject.end <= p.end and p.end <= e.start:
                     return p.span  # the row is titled by the project (征收工作经费（万元） 38)
         s = e.start
         while s > 0 and not _SENTENCE_BREAK.match(text[s - 1]):

@@ -1,0 +1,89 @@
+"""Numbers, canonical units and qualifiers as GUIDELINES.md sections 3 and 5 define them."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.values import parse_number, qualifier_of, to_quantity, unit_lexicon
+
+
+@pytest.mark.parametrize("numeral, value", [
+    ("两", 2.0), ("十二", 12.0), ("一百零五", 105.0), ("九十", 90.0), ("十", 10.0), ("二十", 20.0),
+    ("一千二百三十四万五千", 12345000.0), ("三亿零五百三十万", 305300000.0), ("九十八点五", 98.5),
+    ("1,234.5", 1234.5), ("13003.0764", 13003.0764), ("0.05", 0.05), ("1.2万", 12000.0), ("5.85亿", 585000000.0),
+])
+def test_numerals(numeral, value):
+    assert parse_number(numeral) == pytest.approx(value)
+
+
+def test_not_a_number():
+    assert parse_number("") is None
+    assert parse_number("项目") is None
+
+
+@pytest.mark.parametrize("numeral, unit, value, canonical", [
+    ("13003.0764", "万元", 130030764.0, "元"),   # GUIDELINES.md section 3
+    ("5.85", "亿元", 585000000.0, "元"),
+    ("0", "元", 0.0, "元"),
+    ("61534.77", "平方米", 61534.77, "平方米"),
+    ("9052", "㎡", 9052.0, "平方米"),
+    ("3", "km²", 3.0, "平方公里"),
+    ("2", "hm²", 2.0, "公顷"),
+    ("800", "方", 800.0, "立方米"),
+    ("12", "km", 12.0, "公里"),
+    ("30", "kg", 30.0, "公斤"),
+    ("1831", "户", 1831.0, "户"),
+    ("200", "人次", 200.0, "人次"),
+    ("15", "批次", 15.0, "批次"),
+    ("3.91", "个百分点", 3.91, "%"),
+    ("1800", "万套", 18000000.0, "套"),
+    ("1000", "亿斤", 100000000000.0, "斤"),
+])
+def test_canonical_units(numeral, unit, value, canonical):
+    q = to_quantity(numeral, unit)
+    assert q.value == pytest.approx(value, rel=1e-9)
+    assert q.unit == canonical
+
+
+def test_durations_are_marked():
+    for surface in ("年", "个月", "天", "日", "小时", "个工作日"):
+        assert unit_lexicon()[surface].duration, surface
+
+
+@pytest.mark.parametrize("before, inside, after, qualifier", [
+    ("", "余", "", "gt"),          # 200余人次
+    ("", "多", "", "gt"),
+    ("超过", "", "", "gt"),
+    ("逾", "", "", "gt"),
+    ("", "", "以上", "gte"),
+    ("", "", "及以上", "gte"),
+    ("不少于", "", "", "gte"),
+    ("≥", "", "", "gte"),
+    ("约", "", "", "approx"),
+    ("", "", "左右", "approx"),
+    ("近", "", "", "approx"),
+    ("大约", "", "", "approx"),
+    ("", "", "以下", "lte"),
+    ("", "", "以内", "lte"),
+    ("不超过", "", "", "lte"),
+    ("≤", "", "", "lte"),
+    ("不到", "", "", "lt"),
+    ("未满", "", "", "lt"),
+    ("", "", "", None),
+])
+def test_qualifiers(before, inside, after, qualifier):
+    assert qualifier_of(before, inside, after) == qualifier
+
+
+def test_inside_wins_over_before():
+    # 约50余次: 余 inside the span makes it gt (GUIDELINES.md section 5)
+    assert qualifier_of("约", "余", "") == "gt"
+
+
+def test_above_before_the_number_is_no_qualifier():
+    # 以上3个街道: "the above three streets"
+    assert qualifier_of("以上", "", "个街道") is None
+
+
+def test_words_that_only_end_like_a_qualifier():
+    assert qualifier_of("未签约", "", "") is None   # 签约 is not 约
+    assert qualifier_of("最近", "", "") is None      # 最近 is not 近
