@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tarfile
@@ -62,12 +63,14 @@ def build_archive(n: int, path: Path) -> int:
 
 
 class PeakSampler(threading.Thread):
-    """Peak RSS of a process and (separately) of the sum of its descendants, sampled every 50 ms."""
+    """Peak RSS of a process and (separately) of the sum of its descendants, and the descendants'
+    CPU time, sampled every 50 ms."""
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
         self.proc = psutil.Process(pid)
         self.parent_peak = self.children_peak = 0
+        self.children_cpu: dict[int, float] = {}
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -78,6 +81,8 @@ class PeakSampler(threading.Thread):
                 for c in self.proc.children(recursive=True):
                     try:
                         total += c.memory_info().rss
+                        t = c.cpu_times()
+                        self.children_cpu[c.pid] = t.user + t.system
                     except psutil.Error:
                         pass
                 self.children_peak = max(self.children_peak, total)
@@ -93,6 +98,7 @@ def run_once(archive: Path, engine: str, work: Path) -> dict:
     cmd = [str(ROOT / ".venv/bin/jixiao"), "batch", str(archive), "--db", str(db), "--progress", "none",
            *ENGINES[engine]]
     t0 = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     sampler = PeakSampler(proc.pid)
     sampler.start()
@@ -100,13 +106,17 @@ def run_once(archive: Path, engine: str, work: Path) -> dict:
     wall = time.perf_counter() - t0
     sampler.stop.set()
     sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_all = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    cpu_children = sum(sampler.children_cpu.values())
     m = re.search(r"(\d+) ok, (\d+) failed.*?([\d,]+) characters in ([\d.]+) s", err)
     if proc.returncode != 0 or not m:
         raise RuntimeError(f"{engine} failed ({proc.returncode}): {err[-2000:]}")
     ok, chars, secs = int(m.group(1)), int(m.group(3).replace(",", "")), float(m.group(4))
     return {"engine": engine, "docs": ok, "seconds": secs, "wall": wall, "docs_s": ok / secs,
             "chars_s": chars / secs, "parent_mb": sampler.parent_peak / 2**20,
-            "children_mb": sampler.children_peak / 2**20}
+            "children_mb": sampler.children_peak / 2**20,
+            "cpu_parent": cpu_all - cpu_children, "cpu_children": cpu_children}
 
 
 def main() -> None:
@@ -116,7 +126,7 @@ def main() -> None:
     args = ap.parse_args()
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f} (other processes share the cores)")
     print(f"{'N':>6} {'engine':<7} {'docs/s':>8} {'chars/s':>10} {'run s':>7} {'wall s':>7} "
-          f"{'parent MB':>9} {'children MB':>11}")
+          f"{'parent MB':>9} {'children MB':>11} {'cpu parent':>10} {'cpu children':>12}")
     rows = []
     with tempfile.TemporaryDirectory(prefix="jixiao-bench-") as tmp:
         for n in args.sizes:
@@ -129,11 +139,17 @@ def main() -> None:
                 r["n"] = n
                 rows.append(r)
                 print(f"{n:>6} {engine:<7} {r['docs_s']:>8.1f} {r['chars_s']:>10,.0f} {r['seconds']:>7.1f} "
-                      f"{r['wall']:>7.1f} {r['parent_mb']:>9.0f} {r['children_mb']:>11.0f}", flush=True)
+                      f"{r['wall']:>7.1f} {r['parent_mb']:>9.0f} {r['children_mb']:>11.0f} "
+                      f"{r['cpu_parent']:>10.1f} {r['cpu_children']:>12.1f}", flush=True)
     for n in args.sizes:
         by = {r["engine"]: r for r in rows if r["n"] == n}
         if "local1" in by and "local2" in by:
-            print(f"N={n}: scaling 1 -> 2 workers {by['local2']['docs_s'] / by['local1']['docs_s']:.2f}x")
+            one = by["local1"]
+            w, p = one["cpu_children"] / n, one["cpu_parent"] / n  # CPU seconds per document
+            bound = min(2.0, 2 * w / (w + p), w / p if p else 2.0)
+            print(f"N={n}: scaling 1 -> 2 workers measured {by['local2']['docs_s'] / one['docs_s']:.2f}x; "
+                  f"CPU per doc: workers {w * 1e3:.2f} ms, parent {p * 1e3:.2f} ms -> on 2 idle cores at most "
+                  f"{bound:.2f}x")
     parents = [r["parent_mb"] for r in rows if r["engine"] == "local2"]
     if len(parents) > 1:
         print(f"parent peak RSS (2 workers) over N={args.sizes}: {', '.join(f'{p:.0f}' for p in parents)} MB")

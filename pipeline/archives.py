@@ -250,8 +250,12 @@ def count_items(unit: Unit) -> Optional[int]:
         if unit.kind == "jsonl":
             with open(unit.source, "rb") as f:
                 return sum(1 for line in f if line.strip())
+        n = 0
         with tarfile.open(unit.source, mode="r|*") as tf:
-            return sum(1 for m in tf if m.isfile())
+            for m in tf:
+                n += m.isfile()
+                tf.members.clear()
+        return n
     except (tarfile.TarError, OSError, EOFError, zlib.error):
         return None
 
@@ -442,6 +446,7 @@ def _tar_items(file, source: str, prefix: Optional[str], limits: Limits, on_erro
                     on_error(InputError(source, member_name, f"refused: compression ratio over the limit of "
                                                              f"{limits.max_ratio:g} (max_ratio), likely a bomb"))
                     continue
+                tf.members.clear()  # TarFile keeps every header it has seen: memory would grow with the archive
                 yield from _member_items(source, prefix, name, data, limits, on_error, depth)
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         where = f"after member {member_name}" if member_name != prefix else "at its start"

@@ -595,7 +595,7 @@ def run_batch(inputs: Iterable[str], db: str | os.PathLike, workers: Optional[in
             total += n
         reporter.set_total(total)
 
-    store = BatchStore(db)
+    store = BatchStore(db, **load_config("batch").get("store", {}))
     t0 = time.perf_counter()
     try:
         if engine == "local":

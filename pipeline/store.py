@@ -117,7 +117,9 @@ class StoreLockedError(RuntimeError):
 class BatchStore:
     """Single writer of a results database; ``status_of`` tells the scheduler what is done."""
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, memory_limit: Optional[str] = None, threads: Optional[int] = None):
+        """``memory_limit`` caps DuckDB's buffer pool (else it caches the growing tables, up to 80% of RAM);
+        ``threads`` keeps the single writer from competing with the workers for cores."""
         import duckdb
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -125,6 +127,10 @@ class BatchStore:
         except duckdb.IOException as exc:
             raise StoreLockedError(f"{path}: cannot open for writing (is another jixiao batch using it?): "
                                    f"{str(exc).splitlines()[0]}") from None
+        if memory_limit:
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
         self.con.execute(SCHEMA_SQL)
         self.con.execute(ERRORS_SQL)
         for name, typ in DOCUMENT_EXTRA_COLUMNS:
