@@ -26,7 +26,7 @@ from .values import CN_BIG_UNITS, CN_DIGITS, CN_SMALL_UNITS, UnitEntry, parse_nu
 
 _ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _CN_CHARS = "".join(CN_DIGITS) + "".join(CN_SMALL_UNITS) + "".join(CN_BIG_UNITS)
-_CN = f"[{_CN_CHARS}]+(?:点[{''.join(CN_DIGITS)}]+)?"
+_CN = f"[{_CN_CHARS}]+(?:[点點][{''.join(CN_DIGITS)}]+)?"
 _NUMBER_RE = re.compile(rf"(?P<pct>百分之(?P<pctnum>{_CN}|{_ARABIC}))|(?P<num>{_ARABIC}|{_CN})")
 _BARE_RE = re.compile(rf"{_ARABIC}")
 _WHOLE_TABLE_UNIT_RE = re.compile(r"(?:金额单位|计量单位|单位)\s*[:：]\s*(万元|元|亿元|千元)")

@@ -16,7 +16,7 @@ CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "壹": 1, "二": 2, "贰": 
              "九": 9, "玖": 9}
 CN_SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 CN_BIG_UNITS = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
-CN_NUMERAL_CHARS = "".join(CN_DIGITS) + "".join(CN_SMALL_UNITS) + "".join(CN_BIG_UNITS) + "点"
+CN_NUMERAL_CHARS = "".join(CN_DIGITS) + "".join(CN_SMALL_UNITS) + "".join(CN_BIG_UNITS) + "点點"
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class UnitEntry:
 
 def parse_number(s: str) -> Optional[float]:
     """Arabic, Chinese or mixed numerals ("1,234.5", "一百零五", "两", "1.2万", "十二") → float."""
-    s = s.strip().replace(",", "").replace("，", "").replace(" ", "")
+    s = s.strip().replace(",", "").replace("，", "").replace(" ", "").replace("點", "点")
     if not s:
         return None
     m = re.fullmatch(r"(\d+(?:\.\d+)?)([万萬亿億千百]*)", s)
