@@ -4,7 +4,10 @@ Documents are the seed reports (samples/reports) and the corpus excerpts
 (annotations/unlabelled/excerpts.jsonl), cycled to N and made distinct by a header line
 (distinct content = distinct document ids).  Each configuration is one run of the real CLI
 in a subprocess on a fresh database; a sampler records the peak RSS of the parent process
-and of all its descendants together (workers; for Ray also its raylet, GCS and actors).
+and of all its descendants together (workers; for Ray also its raylet, GCS and actors), and
+CPU seconds of the parent and of the workers (not for Ray, whose daemons are not our children).
+From the 1-worker run's CPU per document it prints the speed-up that 2 workers can reach on
+2 otherwise idle cores, since on a shared machine the measured ratio mostly shows the others' load.
 
     .venv/bin/python bench/bench_batch.py                 # N = 100, 1000, 5000
     .venv/bin/python bench/bench_batch.py --sizes 100 500 --engines local1 local2
@@ -18,7 +21,6 @@ import os
 import re
 import resource
 import subprocess
-import sys
 import tarfile
 import tempfile
 import threading
@@ -140,7 +142,8 @@ def main() -> None:
                 rows.append(r)
                 print(f"{n:>6} {engine:<7} {r['docs_s']:>8.1f} {r['chars_s']:>10,.0f} {r['seconds']:>7.1f} "
                       f"{r['wall']:>7.1f} {r['parent_mb']:>9.0f} {r['children_mb']:>11.0f} "
-                      f"{r['cpu_parent']:>10.1f} {r['cpu_children']:>12.1f}", flush=True)
+                      + (f"{r['cpu_parent']:>10.1f} {r['cpu_children']:>12.1f}" if engine != "ray" else
+                         f"{'-':>10} {'-':>12}"), flush=True)
     for n in args.sizes:
         by = {r["engine"]: r for r in rows if r["n"] == n}
         if "local1" in by and "local2" in by:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import re
 import signal
 import sys
@@ -23,7 +24,7 @@ from collections import deque
 from dataclasses import dataclass, field, fields
 from multiprocessing.connection import wait as wait_ready
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Iterable, Iterator, Optional
 
 from .archives import InputError, Item, Limits, Unit, count_items, iter_items, iter_unit_items, plan_units
 from .config import load_config
@@ -250,6 +251,24 @@ class _Worker:
         self.outstanding: dict[int, list[tuple[Item, int]]] = {}
         self.dead = False
         self.ready = False
+        # Sending happens on a thread: a large message blocks until the worker reads it, and the
+        # worker reads only after sending its previous results, which the main thread must be free to take.
+        self.outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.feeder = threading.Thread(target=self._feed, daemon=True, name=f"jixiao-feed-{self.name}")
+        self.feeder.start()
+
+    def _feed(self) -> None:
+        while True:
+            msg = self.outbox.get()
+            try:
+                self.conn.send(msg)
+            except (BrokenPipeError, OSError, ValueError):
+                return  # the worker is gone; its sentinel tells the main loop
+            if msg is None:
+                return
+
+    def send(self, msg) -> None:
+        self.outbox.put(msg)
 
 
 class PipelineLoadError(RuntimeError):
@@ -388,11 +407,7 @@ def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: 
                         break
                     seq += 1
                     w.outstanding[seq] = work
-                    try:
-                        w.conn.send((seq, work))
-                    except (BrokenPipeError, OSError):
-                        bury(w)
-                        break
+                    w.send((seq, work))
             if not any(w.outstanding for w in pool) and not retry and source.exhausted and not source.ready:
                 break
             waitables = {}
@@ -420,10 +435,7 @@ def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: 
     finally:
         for w in pool:
             if not w.dead:
-                try:
-                    w.conn.send(None)
-                except (BrokenPipeError, OSError):
-                    pass
+                w.send(None)
         for w in pool:
             w.proc.join(timeout=2)
             if w.proc.is_alive():

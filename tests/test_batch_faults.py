@@ -135,3 +135,16 @@ def test_interrupt_commits_what_is_finished_and_exits_130(tmp_path, corpus, env)
     assert "interrupted" in err
     finish([d], db, env)
     assert snapshot(db) == clean
+
+
+def test_large_documents_and_results_do_not_stall_the_pipes(tmp_path):
+    """Messages both ways larger than a socket buffer: the parent must keep reading while it sends."""
+    filler = "这是一段没有数字的说明文字，用于填充篇幅。" * 1500
+    d = tmp_path / "in"
+    d.mkdir()
+    for i in range(20):
+        (d / f"big{i}.txt").write_text(f"样本{i}\n{filler}" + "完成征收土地33亩，" * 400, encoding="utf-8")
+    summary = run_batch([str(d)], tmp_path / "r.duckdb", workers=2, progress="none")
+    assert (summary.ok, summary.failed) == (20, 0)
+    snap = snapshot(tmp_path / "r.duckdb")
+    assert len(snap["facts"]) == 20 * 400 and {f[4] for f in snap["facts"]} == {"亩"}

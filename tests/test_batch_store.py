@@ -9,7 +9,6 @@ import pyarrow.parquet as pq
 
 from batch_corpus import distinct_docs, snapshot, write_docs
 from pipeline.batching import run_batch
-from pipeline.doc import Document
 from pipeline.language import extract
 from pipeline.output import DuckDBWriter
 from pipeline.store import BatchStore, DocResult, ResultBatch, export_tables
