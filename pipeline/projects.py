@@ -31,6 +31,7 @@ _CLOSERS = {"”": "“", ")": "(", "）": "（"}
 
 # how a name was found, strongest first: it wins an overlap against weaker kinds
 _PRIORITY = {"field": 0, "title": 1, "heading": 2, "mention": 3, "site": 4, "prose": 5}
+_MEASURES = {"个", "项", "批", "户", "套", "栋", "家", "处", "宗", "亩", "人", "名", "年", "月", "日", "年度", "万元", "元"}
 _NAMED_FLAGS = ("ns", "nr", "nz", "nt", "nrt", "nrfg")
 _PLACE_FOLLOWERS = "年度省市县区镇乡州旗"  # a mention may follow a year or a place (汉阴县城西…项目)
 
@@ -142,12 +143,15 @@ class ProjectTagger:
                 b += 1
             if b - a > self.max_chars or (inline and (b >= len(text) or text[b] not in ":：")):
                 continue
-            if b < len(text) and text[b] not in ":：。，,；;\n":
+            if b >= len(text) or text[b] not in ":：。，,；;\n" \
+                    or not any(text[a:b].endswith(x) for x in self.heading_suffixes):
                 # 2、正清路延长线项目全年共参与…: the heading name runs until a stop word
                 cut = self._heading_cut(text, a, b)
                 if cut is None:
                     continue
                 b = cut
+                if self._has_stop(text[a:b]) or not self._specific(text[a:b], strict=True):
+                    continue  # a heading that runs on into its sentence must name something specific
             a, b = self._strip(text, a, b, places=False)
             a = self._after_leading_stop(text, a, b)
             if any(text[a:b].endswith(x) for x in self.heading_suffixes) \
@@ -158,7 +162,8 @@ class ProjectTagger:
         """包括X经费 / 完成X项目: a name never starts with a stop word; in prose not with a verb
         either (打造卓越工程), while budget lines may (征收工作经费)."""
         for w, flag in _words(text[a:b]):
-            if (w in self.left_stops or (verbs and flag in self.not_first)) and b - a - len(w) >= self.min_chars:
+            if (w in self.left_stops or (verbs and flag in self.not_first and len(w) > 1)) \
+                    and b - a - len(w) >= self.min_chars:
                 a += len(w)
                 continue
             break
@@ -194,6 +199,10 @@ class ProjectTagger:
                 continue
             end = m.end()
             a = self._run_start(text, end, allow_break=False)
+            for w in self.cfg["budget_line_stops"]:
+                k = text.rfind(w, a, m.start())
+                if k >= 0:
+                    a = max(a, k + len(w))  # 项目支出包括X经费: the line's name follows 包括
             a, end = self._strip(text, a, end, places=True)
             a = self._after_leading_stop(text, a, end)
             name = text[a:end]
@@ -224,7 +233,8 @@ class ProjectTagger:
                 continue
             span = (self._after_leading_stop(text, span[0], span[1]), span[1])
             before = text[span[0] - 1] if span[0] else "\n"
-            if not (listed or counted or (before == "、" and not text[span[0] - 2:span[0] - 1].isdigit())):
+            named_after_verb = has_phase and self._stop_before(text, span[0])
+            if not (listed or counted or named_after_verb or (before == "、" and not text[span[0] - 2:span[0] - 1].isdigit())):
                 continue
             if not self._specific(text[span[0]:span[1]], strict=False, strip=self.site_re):
                 continue
@@ -234,6 +244,25 @@ class ProjectTagger:
             if len(name) > 24 or not self._acceptable(name, need_suffix=False, site=True):
                 continue
             yield _Name(*span, "site")
+            yield from self._alias(text, span[1])
+        # 6、城市之光二期828套: a numbered item whose name ends in a phase and is followed by its count
+        for m in re.finditer(r"(?:^|(?<=[；;:：\s]))\d{1,2}[、.．]\s*([\u4e00-\u9fff]{2,10}?" + self.cfg["phase_re"] + r")"
+                             r"(?=\s*[（(]|\s*\d+(?:\.\d+)?\s*(?:套|户|栋|亩))", text):
+            a, b = m.span(1)
+            if self._acceptable(text[a:b], need_suffix=False, site=True) \
+                    and self._specific(text[a:b], strict=False, strip=self.phase_re):
+                yield _Name(a, b, "site")
+                yield from self._alias(text, b)
+
+    def _alias(self, text: str, end: int) -> Iterator[_Name]:
+        """雪枫家园三期（北郊庄园）: the other name of a site, in brackets right after it."""
+        m = re.match(r"\s*[（(]([\u4e00-\u9fff]{2,10})[)）]", text[end:end + 14])
+        if not m:
+            return
+        inner = m.group(1)
+        if (any(inner.endswith(x) for x in self.site_suffixes) or self.phase_re.search(inner[-2:])) \
+                and self._acceptable(inner, need_suffix=False, site=True):
+            yield _Name(end + m.start(1), end + m.end(1), "site")
 
     def _prose_names(self, text: str) -> Iterator[_Name]:
         """X项目 / X工程 in running text, when X holds a specific word (正清路延长线项目)."""
@@ -301,15 +330,20 @@ class ProjectTagger:
         start = 0
         soft_at = []
         pos = 0
-        for w, flag in words:
+        for i, (w, flag) in enumerate(words):
             pos += len(w)
             if pos > limit:
                 break
-            if w in self.left_stops or (flag == "m" and not w.startswith("第") and pos < end - a):
-                start = pos
+            counted = flag == "m" and not w.startswith("第") and i + 1 < len(words) \
+                and words[i + 1][0] in _MEASURES  # 8个项目, 2021年: a count or a date, not part of a name
+            if w in self.left_stops or counted:
+                start = pos + (len(words[i + 1][0]) if counted else 0)
                 soft_at = []
             elif w in self.soft_stops and not site:
                 soft_at.append(pos)
+            elif w in self.soft_stops and site and self._ends_like_name(text[a:a + pos - len(w)]):
+                start = pos  # 新拆项目和安置房: two things, the second one alone is the site
+                soft_at = []
         start = a + start
         s, t = self._strip(text, start, end, places=True)
         if t - s < self.min_chars:
@@ -321,6 +355,9 @@ class ProjectTagger:
                 return s2, t2
         return s, t
 
+    def _ends_like_name(self, s: str) -> bool:
+        return any(s.endswith(x) for x in self.suffixes + self.site_suffixes) or bool(self.phase_re.search(s[-2:]))
+
     def _strip(self, text: str, a: int, b: int, places: bool) -> tuple[int, int]:
         """Cut blanks, quotes that open nothing, leading years and (optionally) places."""
         while True:
@@ -328,7 +365,17 @@ class ProjectTagger:
                 a += 1
             while b > a and text[b - 1] in " \t\n\u3000|" or (b > a and text[b - 1] == "”" and "“" not in text[a:b - 1]):
                 b -= 1
-            m = _YEAR_RE.match(text, a, b) or re.compile(r"[（(]\d{1,2}[)）]|年(?:度|末|初|底)?").match(text, a, b)
+            while a < b and text[a] in "（(" and not re.search(r"[)）]", text[a:b]):
+                a += 1  # an opening bracket that closes after the name
+            while b > a and text[b - 1] in ")）" and not re.search(r"[(（]", text[a:b - 1]):
+                b -= 1
+            last_year = None
+            for y in _YEAR_RE.finditer(text, a, b):
+                last_year = y
+            if last_year is not None and last_year.end() < b and last_year.start() > a:
+                a = last_year.end()  # 住房和城乡建设局2023年X项目: a year never sits inside a name
+                continue
+            m = _YEAR_RE.match(text, a, b) or re.compile(r"[（(][\d一二三四五六七八九十]{1,3}[)）]|年(?:度|末|初|底)?").match(text, a, b)
             if m and m.end() < b and (m.group(0)[0] != "年" or (a and text[a - 1].isdigit())):
                 a = m.end()
                 continue
@@ -395,7 +442,7 @@ class ProjectTagger:
         compact = re.sub(r"\s+", "", name)
         if re.search(r"[A-Za-z0-9#]|第[一二三四五六七八九十\d]+[批期]", compact):
             return True
-        body = (strip or self.suffix_re).sub("", compact)
+        body = re.sub("(?:" + (strip or self.suffix_re).pattern + ")$", "", compact)  # only the name's own ending
         if not strict:
             rest = body
             for w in sorted(self.generic_words | self.scope, key=len, reverse=True):

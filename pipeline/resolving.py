@@ -202,6 +202,8 @@ class Resolver:
         in_sentence = [p for p in projects if s <= p.start and p.end <= e.start]
         if in_sentence:
             p = in_sentence[-1]
+            if len(in_sentence) > 1 and re.fullmatch(r"\s*[（(]\s*", text[in_sentence[-2].end:p.start]):
+                p = in_sentence[-2]  # 雪枫家园三期（北郊庄园）360套: the bracket holds the other name
             between = text[p.end:e.start]
             if re.fullmatch(r"\s*[（(]\s*", between):
                 return p.span  # 湘江科创基地三期（1078亩…）: the parenthesis is about the project
