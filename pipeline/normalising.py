@@ -171,5 +171,6 @@ def _is_layout_space(s: str, i: int) -> bool:
     k = j
     while k < len(s) and s[k].isdigit():
         k += 1
-    # "12 345" style grouping only: exactly three digits follow, then a non-digit that is not a space.
-    return k - j == 3 and (k == len(s) or s[k] in ".万亿元%") and s[i - 1].isdigit() and s[i - 2:i - 1] != " "
+    # "12 345.6万元" style grouping only: exactly three digits follow, then a decimal point or a money
+    # unit.  Never before "%": "10 100%" is two table cells (a count and a rate), not 10100%.
+    return k - j == 3 and k < len(s) and s[k] in ".万亿元" and s[i - 1].isdigit() and s[i - 2:i - 1] != " "

@@ -96,3 +96,8 @@ def test_full_width_figures_keep_original_spans_and_values():
     assert ("２８４．３２万元", "MONEY", 2843200.0, "元") in got
     assert ("５７．２３％", "PERCENT", 57.23, "%") in got
     assert ("９０５２㎡", "QUANTITY", 9052.0, "平方米") in got
+
+
+def test_layout_spaces_join_digit_groups_but_not_table_cells():
+    assert normalise("合计1 234.5万元").text == "合计1234.5万元"
+    assert normalise("完成\t10 100%").text == "完成\t10 100%"
