@@ -8,7 +8,8 @@ A document's score estimates how much its labels would teach the model, in nats:
   (the two systems split on it: a label there settles a real question);
 - without a model: the binary entropy of each rule entity's confidence over its characters,
   plus ln 2 per character of numerals that no rule explained and that are not obviously
-  dates or numbering (where the rules may be missing an entity).
+  dates or numbering, and of project-name endings (configs/projects.yaml suffixes: 项目, 工程,
+  资金, 安置小区 ...) outside every PROJECT span: where the rules may be missing an entity.
 
 Documents are chosen greedily by score per character until the budget is spent (the classic
 knapsack heuristic), so one long report does not crowd out several dense short ones; the
@@ -19,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
@@ -107,8 +109,25 @@ def rule_score(doc: Document) -> DocScore:
             continue  # numbering, document numbers, codes and years
         unexplained += m.end() - m.start()
         first = m.start() if first is None else first
+    in_project = [False] * len(text)
+    for e in doc.entities:
+        if e.label == "PROJECT":
+            for i in range(e.start, e.end):
+                in_project[i] = True
+    for m in _project_cues().finditer(text):
+        if not in_project[m.start()]:
+            unexplained += m.end() - m.start()
+            first = m.start() if first is None else min(first, m.start())
     return DocScore(doc.id, len(text), entropy + LN2 * unexplained, entropy=entropy, disagreement=unexplained,
                     least_margin_at=first, snippet=_snippet(text, first))
+
+
+@lru_cache(maxsize=1)
+def _project_cues() -> re.Pattern:
+    from ..config import load_config
+    cfg = load_config("projects")
+    cues = (set(cfg.get("suffixes", [])) | set(cfg.get("site_suffixes", []))) - set(cfg.get("weak_site_suffixes", []))
+    return re.compile("|".join(map(re.escape, sorted(cues, key=len, reverse=True))) or "(?!)")
 
 
 CharProbs = Callable[[str], tuple[list[str], "object"]]  # text -> (tag names, array [len(text), n_tags])
