@@ -290,3 +290,27 @@ def test_serve_ls_command_binds_loopback_and_wants_the_token(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_json_min_with_pre_annotations_keeps_their_attributes_for_unchanged_spans(tmp_path):
+    """JSON-MIN loses per-region fields; spans the annotator kept take value/unit/qualifier/links
+    from the pre-annotation given with --pre, new spans get them derived from the text."""
+    pre = {"id": "d1", "text": TEXT, "entities": [e for e in gold() if e["text"] != "98%"]}
+    pre["entities"][2] = dict(pre["entities"][2], value=123.0)          # a value only the pre-annotation has
+    (tmp_path / "pre.jsonl").write_text(json.dumps(pre, ensure_ascii=False) + "\n", encoding="utf-8")
+    kept = [e for e in gold() if e["text"] != "98%"]
+    record = {"text": TEXT, "doc_id": "d1", "id": 1, "annotator": 1, "annotation_id": 5,
+              "created_at": "2026-11-21T10:00:00Z", "updated_at": "2026-11-21T10:00:00Z", "lead_time": 3.0,
+              "label": [{"start": e["start"], "end": e["end"], "text": e["text"], "labels": [e["label"]]}
+                        for e in kept] + [{**span(TEXT, "98%"), "labels": ["PERCENT"]}],
+              "value": ["164", "585000000"], "qualifier": "approx"}
+    path = tmp_path / "min.json"
+    path.write_text(json.dumps([record], ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    r = cli("annotate", "import", str(path), "--format", "label-studio", "-o", str(out), "--pre", str(tmp_path / "pre.jsonl"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    got = {e["text"]: e for e in json.loads(out.read_text(encoding="utf-8"))["entities"]}
+    assert got["5.85亿元"]["value"] == 123.0 and got["5.85亿元"]["project"] == span(TEXT, "怀南水产品市场项目")
+    assert got["164栋"]["subject"] == span(TEXT, "拆除房屋")
+    assert (got["98%"]["value"], got["98%"]["unit"], got["98%"]["qualifier"]) == (98.0, "%", "gte")  # derived
+    assert "derived from the span text" in r.stdout and "1 added, 0 removed" in r.stdout

@@ -119,7 +119,8 @@ class ImportReport:
         t = self.totals()
         lines = [f"{self.imported} of {len(self.tasks)} tasks imported; against the pre-annotations: "
                  f"{t['added']} added, {t['removed']} removed, {t['relabelled']} relabelled, {t['resized']} resized, "
-                 f"{t['attributes']} attribute edits {self.attribute_edits() or ''}; "
+                 f"{t['attributes']} attribute edits"
+                 + (f" {self.attribute_edits()}" if t["attributes"] else "") + "; "
                  f"{t['conflicts']} conflicts between annotators"]
         common = set.intersection(*(set(r.notes) for r in self.tasks)) if len(self.tasks) > 1 else set()
         lines.extend(f"all tasks: note: {n}" for n in sorted(common))

@@ -308,7 +308,8 @@ def _read_json_min(records: list[dict], cfg: LabelConfig) -> list[TaskRecord]:
         rec = by_task.get(ref)
         if rec is None:
             rec = by_task[ref] = TaskRecord(ref, str(r.get("doc_id") or f"task-{ref}"),
-                                            text if isinstance(text, str) else None, carries_attributes=False)
+                                            text if isinstance(text, str) else None,
+                                            carries_attributes=False, carries_links=False)
             if rec.text is None:
                 rec.problems.append(f"record has no {cfg.data_key!r} text (an export from a different labelling config?)")
             else:
