@@ -29,12 +29,16 @@ def zip_with(path: Path, members: dict[str, bytes], raw_names: dict[str, bytes] 
         for name, data in members.items():
             zf.writestr(name, data)
     if raw_names:  # rewrite names as legacy (non-UTF-8, flag bit 11 clear) bytes, as Windows zip tools do
-        blob = path.read_bytes()
+        blob = bytearray(path.read_bytes())
         for name, raw in raw_names.items():
             assert len(raw) == len(name.encode("utf-8"))
             blob = blob.replace(name.encode("utf-8"), raw)
-        blob = blob.replace(b"\x00\x08", b"\x00\x00")  # clear the UTF-8 flag (bit 11 of general purpose flags)
-        path.write_bytes(blob)
+        for signature, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # local and central headers
+            at = blob.find(signature)
+            while at >= 0:
+                blob[at + flags_at + 1] &= ~0x08 & 0xFF  # bit 11 of the little-endian flags word
+                at = blob.find(signature, at + 4)
+        path.write_bytes(bytes(blob))
     return path
 
 
