@@ -170,13 +170,17 @@ def export_db(
     out: Path = typer.Option(Path("export"), "-o", "--out", help="output directory"),
 ):
     """Write the documents, entities, facts and errors tables to OUT/<table>.<format>."""
-    from .store import export_tables
+    from .store import StoreLockedError, export_tables
 
     if not db.is_file():
         _err(f"{db}: no such database")
         raise typer.Exit(2)
-    for path in export_tables(db, fmt, out):
-        print(path)
+    try:
+        for path in export_tables(db, fmt, out):
+            print(path)
+    except (StoreLockedError, ValueError) as exc:
+        _err(str(exc))
+        raise typer.Exit(2)
 
 
 from .annotate.cli import annotate_app, serve_ls  # noqa: E402  (typer only; work is imported per command)

@@ -226,7 +226,11 @@ def export_tables(db: str | os.PathLike, fmt: str, out_dir: str | os.PathLike) -
     order = {"documents": "id", "entities": "doc_id, start_char, end_char, entity_id",
              "facts": "doc_id, number_start, entity_id", "errors": "logged_at, source, member"}
     written = []
-    con = duckdb.connect(str(db), read_only=True)
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.IOException as exc:
+        raise StoreLockedError(f"{db}: cannot open (is a jixiao batch writing to it?): "
+                               f"{str(exc).splitlines()[0]}") from None
     try:
         present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         for table in TABLES:
