@@ -1,6 +1,6 @@
 # The README's two commands: `make run` (set up, extract facts from the bundled sample)
 # and `make test` (set up everything the tests need, run them).
-.PHONY: run test setup setup-test bench evaluate checks
+.PHONY: run test setup setup-test bench bench-batch evaluate checks
 
 run: setup
 	.venv/bin/jixiao extract samples/reports -o out
@@ -20,6 +20,10 @@ evaluate: setup
 
 bench: setup-test
 	.venv/bin/python bench/bench_pipeline.py
+
+# jixiao batch: docs/s, chars/s, peak memory for 1 and 2 local workers and Ray (N = 100, 1000, 5000)
+bench-batch: setup-test
+	.venv/bin/python bench/bench_batch.py
 
 # Consistency checks of the seed reports as markdown (included in the README)
 checks: setup
