@@ -133,26 +133,34 @@ def _resolve_listed(line: str, list_file: Path) -> Path:
 
 
 def plan_units(inputs: Iterable[str | os.PathLike], on_error: OnError, unit_items: int = 256,
-               text_column: str = "text", _depth: int = 0) -> Iterator[Unit]:
-    """Cut the named inputs into units, streaming (a huge directory is walked, never listed whole)."""
+               text_column: str = "text", split_zips: bool = True, _depth: int = 0) -> Iterator[Unit]:
+    """Cut the named inputs into units, streaming (a huge directory is walked, never listed whole).
+
+    Zips are cut into member ranges only when units are read in parallel (``split_zips``):
+    each range re-reads the zip's central directory.  A ``.txt`` is taken for a path list only
+    when named on the command line, never when found in a directory.
+    """
     chunk: list[str] = []
+
+    def listed(p: Path) -> Iterator[Unit]:
+        yield from flush()
+        yield from plan_units(_listed_paths(p, on_error), on_error, unit_items, text_column, split_zips, _depth + 1)
 
     def flush() -> Iterator[Unit]:
         if chunk:
             yield Unit("files", chunk[0], tuple(chunk), size=len(chunk))
             chunk.clear()
 
-    def file_units(p: Path) -> Iterator[Unit]:
+    def file_units(p: Path, named: bool) -> Iterator[Unit]:
         suffix = suffix_of(p.name)
         if suffix in ZIP_SUFFIXES:
-            yield from _zip_units(p, on_error, unit_items)
+            yield from _zip_units(p, on_error, unit_items if split_zips else None)
         elif suffix in TAR_SUFFIXES:
             yield Unit("tar", str(p))
         elif suffix in JSONL_SUFFIXES:
             yield Unit("jsonl", str(p), paths=(text_column,))
-        elif _depth < 2 and _is_list_file(p, False):
-            yield from flush()
-            yield from plan_units(_listed_paths(p, on_error), on_error, unit_items, text_column, _depth + 1)
+        elif named and _depth < 2 and _is_list_file(p, False):
+            yield from listed(p)
         else:
             chunk.append(str(p))
             if len(chunk) >= unit_items:
@@ -164,8 +172,7 @@ def plan_units(inputs: Iterable[str | os.PathLike], on_error: OnError, unit_item
         p = Path(s[1:] if explicit_list else s)
         try:
             if explicit_list:
-                yield from flush()
-                yield from plan_units(_listed_paths(p, on_error), on_error, unit_items, text_column, _depth + 1)
+                yield from listed(p)
             elif is_dataset_dir(p):
                 yield from flush()
                 yield from _dataset_units(p, on_error, unit_items, text_column)
@@ -181,9 +188,9 @@ def plan_units(inputs: Iterable[str | os.PathLike], on_error: OnError, unit_item
                             yield from _dataset_units(Path(root) / d, on_error, unit_items, text_column)
                     for f in sorted(files):
                         if not f.startswith("."):
-                            yield from file_units(Path(root) / f)
+                            yield from file_units(Path(root) / f, named=False)
             elif p.is_file():
-                yield from file_units(p)
+                yield from file_units(p, named=True)
             else:
                 on_error(InputError(s, None, "no such file or directory"))
         except OSError as exc:
@@ -202,15 +209,16 @@ def _listed_paths(p: Path, on_error: OnError) -> Iterator[str]:
         on_error(InputError(str(p), None, f"cannot read path list: {exc}"))
 
 
-def _zip_units(p: Path, on_error: OnError, unit_items: int) -> Iterator[Unit]:
+def _zip_units(p: Path, on_error: OnError, unit_items: Optional[int]) -> Iterator[Unit]:
     try:
         with zipfile.ZipFile(p) as zf:
             n = len(zf.infolist())
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         on_error(InputError(str(p), None, f"not a readable zip archive: {exc}"))
         return
-    for a in range(0, n, unit_items):
-        yield Unit("zip", str(p), start=a, stop=min(n, a + unit_items), size=min(n, a + unit_items) - a)
+    step = unit_items or max(1, n)
+    for a in range(0, n, step):
+        yield Unit("zip", str(p), start=a, stop=min(n, a + step), size=min(n, a + step) - a)
 
 
 def _dataset_units(p: Path, on_error: OnError, unit_items: int, text_column: str) -> Iterator[Unit]:
@@ -424,6 +432,7 @@ def _tar_items(file, source: str, prefix: Optional[str], limits: Limits, on_erro
         with raw, tarfile.open(fileobj=counter, mode="r|*", encoding="utf-8", errors="surrogateescape") as tf:
             expanded = 0
             for m in tf:
+                tf.members.clear()  # TarFile keeps every header it has seen: memory would grow with the archive
                 if not m.isfile():
                     continue
                 name = _tar_name(m)
@@ -446,7 +455,6 @@ def _tar_items(file, source: str, prefix: Optional[str], limits: Limits, on_erro
                     on_error(InputError(source, member_name, f"refused: compression ratio over the limit of "
                                                              f"{limits.max_ratio:g} (max_ratio), likely a bomb"))
                     continue
-                tf.members.clear()  # TarFile keeps every header it has seen: memory would grow with the archive
                 yield from _member_items(source, prefix, name, data, limits, on_error, depth)
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         where = f"after member {member_name}" if member_name != prefix else "at its start"

@@ -600,7 +600,7 @@ def run_batch(inputs: Iterable[str], db: str | os.PathLike, workers: Optional[in
 
     def count_total() -> None:
         total = 0
-        for u in plan_units(inputs, lambda e: None, settings.unit_items, text_column):
+        for u in plan_units(inputs, lambda e: None, settings.unit_items, text_column, split_zips=False):
             n = count_items(u)
             if n is None:
                 return
@@ -612,7 +612,7 @@ def run_batch(inputs: Iterable[str], db: str | os.PathLike, workers: Optional[in
     try:
         if engine == "local":
             threading.Thread(target=count_total, daemon=True).start()
-            units = plan_units(inputs, input_error, settings.unit_items, text_column)
+            units = plan_units(inputs, input_error, settings.unit_items, text_column, split_zips=False)
             run_local(iter_items(units, limits, input_error), store, workers, settings, reporter, summary,
                       pending_errors, config)
         elif engine == "ray":
