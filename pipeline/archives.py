@@ -374,17 +374,14 @@ def _zip_items(file, source: str, prefix: Optional[str], limits: Limits, on_erro
                 continue
             member = _join(prefix, name)
             if info.file_size > limits.max_member_bytes:
-                on_error(InputError(source, member, f"refused: expands to {info.file_size} bytes, over the "
-                                                    f"{limits.max_member_bytes} byte limit (max_member_bytes)"))
+                on_error(InputError(source, member, _too_large(info.file_size, limits)))
                 continue
             if _bomb_ratio(info.file_size, info.compress_size, limits):
-                on_error(InputError(source, member, f"refused: compression ratio {info.file_size / max(1, info.compress_size):.0f}"
-                                                    f" over the limit of {limits.max_ratio:g} (max_ratio), likely a zip bomb"))
+                on_error(InputError(source, member, _too_compressed(info.file_size, info.compress_size, limits)))
                 continue
             expanded += info.file_size
             if expanded > limits.max_archive_bytes:
-                on_error(InputError(source, member, f"refused: archive expands beyond {limits.max_archive_bytes} bytes "
-                                                    "(max_archive_bytes); remaining members skipped"))
+                on_error(InputError(source, member, _archive_too_large(limits)))
                 return
             try:
                 with zf.open(info) as f:
@@ -400,6 +397,20 @@ def _zip_items(file, source: str, prefix: Optional[str], limits: Limits, on_erro
 
 def _bomb_ratio(expanded: int, compressed: int, limits: Limits) -> bool:
     return expanded >= limits.ratio_min_bytes and expanded > limits.max_ratio * max(1, compressed)
+
+
+def _too_large(size: int, limits: Limits) -> str:
+    return f"refused: expands to {size} bytes, over the {limits.max_member_bytes} byte limit (max_member_bytes)"
+
+
+def _too_compressed(expanded: int, compressed: int, limits: Limits) -> str:
+    return (f"refused: compression ratio {expanded / max(1, compressed):.0f} is over the limit of "
+            f"{limits.max_ratio:g} (max_ratio), likely a zip bomb")
+
+
+def _archive_too_large(limits: Limits) -> str:
+    return (f"refused: archive expands beyond {limits.max_archive_bytes} bytes (max_archive_bytes); "
+            "remaining members skipped")
 
 
 class _CountingReader(io.RawIOBase):
@@ -440,20 +451,17 @@ def _tar_items(file, source: str, prefix: Optional[str], limits: Limits, on_erro
                 if _skip_name(name):
                     continue
                 if m.size > limits.max_member_bytes:
-                    on_error(InputError(source, member_name, f"refused: expands to {m.size} bytes, over the "
-                                                             f"{limits.max_member_bytes} byte limit (max_member_bytes)"))
+                    on_error(InputError(source, member_name, _too_large(m.size, limits)))
                     continue
                 expanded += m.size
                 if expanded > limits.max_archive_bytes:
-                    on_error(InputError(source, member_name, f"refused: archive expands beyond {limits.max_archive_bytes}"
-                                                             " bytes (max_archive_bytes); remaining members skipped"))
+                    on_error(InputError(source, member_name, _archive_too_large(limits)))
                     return
                 before = counter.n
                 f = tf.extractfile(m)
                 data = f.read() if f is not None else b""
                 if _bomb_ratio(len(data), counter.n - before, limits):
-                    on_error(InputError(source, member_name, f"refused: compression ratio over the limit of "
-                                                             f"{limits.max_ratio:g} (max_ratio), likely a bomb"))
+                    on_error(InputError(source, member_name, _too_compressed(len(data), counter.n - before, limits)))
                     continue
                 yield from _member_items(source, prefix, name, data, limits, on_error, depth)
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:

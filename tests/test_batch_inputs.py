@@ -14,7 +14,8 @@ from batch_corpus import distinct_docs, snapshot
 from pipeline.archives import InputError, Limits, iter_items, plan_units
 from pipeline.batching import run_batch
 
-REPORT = "沅陵县国有土地上房屋征收服务中心\n2021年度部门整体支出绩效自评报告\n全年完成征收土地33亩，支付补偿资金284.32万元。"
+REPORT = ("沅陵县国有土地上房屋征收服务中心\n2021年度部门整体支出绩效自评报告\n"
+          "全年完成征收土地33亩，支付补偿资金284.32万元。")
 
 
 def items_of(*inputs, limits: Limits | None = None):

@@ -86,9 +86,10 @@ def test_extract_database_is_upgraded_in_place_and_still_writable(tmp_path):
 
 
 def test_the_documented_example_sql_totals_mu_per_agency_and_year(tmp_path):
+    agency = "沅陵县国有土地上房屋征收服务中心"
     texts = {
-        "a.txt": "沅陵县国有土地上房屋征收服务中心\n2021年度部门整体支出绩效自评报告\n全年完成征收土地33亩，另完成集体土地征收12亩。",
-        "b.txt": "沅陵县国有土地上房屋征收服务中心\n2022年度部门整体支出绩效自评报告\n全年完成征收土地20亩。",
+        "a.txt": f"{agency}\n2021年度部门整体支出绩效自评报告\n全年完成征收土地33亩，另完成集体土地征收12亩。",
+        "b.txt": f"{agency}\n2022年度部门整体支出绩效自评报告\n全年完成征收土地20亩。",
         "c.txt": "怀化市征地事务所\n2021年度部门整体支出绩效自评报告\n完成征地7亩，补偿资金284.32万元。",
     }
     d = tmp_path / "in"
