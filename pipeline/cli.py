@@ -137,13 +137,13 @@ def evaluate(
 
 @app.command()
 def batch(
-    inputs: List[str] = typer.Argument(..., help="directories, .zip/.tar/.tar.gz archives, path lists (@FILE, "
-                                                 ".lst) or datasets dirs (load_from_disk)"),
+    inputs: List[str] = typer.Argument(..., help="directories, .zip/.tar/.tar.gz archives, .jsonl, path lists "
+                                                 "(@FILE, .lst) or datasets dirs (load_from_disk)"),
     db: Path = typer.Option(Path("results.duckdb"), "--db", help="DuckDB results file (created or resumed)"),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: core count)"),
     engine: str = typer.Option("local", "--engine", help="local (processes on this machine) or ray"),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster, e.g. ray://head:10001 (engine ray)"),
-    text_column: str = typer.Option("text", "--text-column", help="text column of a datasets input"),
+    text_column: str = typer.Option("text", "--text-column", help="text field of a datasets or .jsonl input"),
     to_dataset: Optional[Path] = typer.Option(None, "--to-dataset", help="also write predictions as a datasets dir"),
     progress: str = typer.Option("auto", "--progress", help="bar, log or none (auto: bar on a terminal)"),
     config: Optional[str] = typer.Option(None, "--config", help="pipeline config (default configs/pipeline.yaml)"),
