@@ -271,6 +271,28 @@ class _Worker:
         self.outbox.put(msg)
 
 
+class StopRequest:
+    """Ctrl-C (SIGINT) sets a flag that the scheduler checks between steps, rather than raising
+    KeyboardInterrupt inside a DuckDB call or a pipe read; a second Ctrl-C interrupts at once."""
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def __enter__(self) -> "StopRequest":
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        self.requested = True
+        signal.signal(signal.SIGINT, self._previous or signal.default_int_handler)
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
 class PipelineLoadError(RuntimeError):
     """Workers cannot start: retrying documents would only fail them all."""
 
@@ -309,7 +331,8 @@ class _Source:
 
 
 def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: BatchSettings,
-              reporter: Reporter, summary: Summary, pending_errors: list, config: Optional[str] = None) -> None:
+              reporter: Reporter, summary: Summary, pending_errors: list, stop: StopRequest,
+              config: Optional[str] = None) -> None:
     """Dispatch items to ``workers`` processes and commit what comes back; survives worker deaths."""
     import multiprocessing as mp
     ctx = mp.get_context("spawn")
@@ -392,6 +415,9 @@ def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: 
 
     try:
         while True:
+            if stop.requested:
+                summary.interrupted = True
+                break
             for w in list(pool):
                 while not w.dead and len(w.outstanding) < settings.prefetch:
                     work = []
@@ -414,7 +440,7 @@ def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: 
             for w in pool:
                 waitables[w.conn] = w
                 waitables[w.proc.sentinel] = w
-            timeout = max(0.0, settings.commit_seconds - (time.perf_counter() - last_commit))
+            timeout = min(0.25, max(0.0, settings.commit_seconds - (time.perf_counter() - last_commit)))
             for ready in wait_ready(list(waitables), timeout=timeout):
                 w = waitables[ready]
                 if w.dead:
@@ -512,7 +538,7 @@ class RayExtractor:
 
 
 def run_ray(units: list[Unit], store: BatchStore, workers: int, settings: BatchSettings, limits: Limits,
-            reporter: Reporter, summary: Summary, address: Optional[str] = None,
+            reporter: Reporter, summary: Summary, stop: StopRequest, address: Optional[str] = None,
             config: Optional[str] = None) -> None:
     """Ray Data: read units in tasks, extract in an actor pool, commit here (the only writer)."""
     import pickle
@@ -552,24 +578,29 @@ def run_ray(units: list[Unit], store: BatchStore, workers: int, settings: BatchS
         errors.clear()
         reporter.committed(summary.ok)
 
-    try:
-        for batch in ds.iter_batches(batch_size=settings.ray_batch_size, batch_format="pyarrow"):
-            for kind, payload in zip(batch.column("kind").to_pylist(), batch.column("payload").to_pylist()):
-                obj = pickle.loads(payload)
-                if kind == "error":
-                    summary.input_errors += 1
-                    summary.errors.append(str(obj))
-                    reporter.error(str(obj))
-                    errors.append(ErrorRow(None, obj.source, obj.member, "input", obj.message))
-                    continue
-                if kind == "skipped":
-                    summary.skipped += 1
-                    reporter.advance(1)
-                    continue
+    def take(batch) -> None:
+        for kind, payload in zip(batch.column("kind").to_pylist(), batch.column("payload").to_pylist()):
+            obj = pickle.loads(payload)
+            if kind == "error":
+                summary.input_errors += 1
+                summary.errors.append(str(obj))
+                reporter.error(str(obj))
+                errors.append(ErrorRow(None, obj.source, obj.member, "input", obj.message))
+            elif kind == "skipped":
+                summary.skipped += 1
+                reporter.advance(1)
+            else:
                 buffer.append(obj)
                 reporter.advance(len(obj.docs), sum(r.chars for r in obj.docs if r.status == "ok"))
-            if sum(len(b.docs) for b in buffer) >= settings.commit_docs:
-                commit()
+        if sum(len(b.docs) for b in buffer) >= settings.commit_docs:
+            commit()
+
+    try:
+        for batch in ds.iter_batches(batch_size=settings.ray_batch_size, batch_format="pyarrow"):
+            if stop.requested:
+                summary.interrupted = True
+                break
+            take(batch)
         commit()
     except KeyboardInterrupt:
         summary.interrupted = True
@@ -610,20 +641,21 @@ def run_batch(inputs: Iterable[str], db: str | os.PathLike, workers: Optional[in
     store = BatchStore(db, **load_config("batch").get("store", {}))
     t0 = time.perf_counter()
     try:
-        if engine == "local":
-            threading.Thread(target=count_total, daemon=True).start()
-            units = plan_units(inputs, input_error, settings.unit_items, text_column, split_zips=False)
-            run_local(iter_items(units, limits, input_error), store, workers, settings, reporter, summary,
-                      pending_errors, config)
-        elif engine == "ray":
-            units = list(plan_units(inputs, input_error, settings.unit_items, text_column))
-            count_total()
-            if pending_errors:
-                store.commit([], [ErrorRow(None, e.source, e.member, "input", e.message) for e in pending_errors])
-                pending_errors.clear()
-            run_ray(units, store, workers, settings, limits, reporter, summary, address, config)
-        else:
-            raise ValueError(f"unknown engine {engine!r}: use local or ray")
+        with StopRequest() as stop:
+            if engine == "local":
+                threading.Thread(target=count_total, daemon=True).start()
+                units = plan_units(inputs, input_error, settings.unit_items, text_column, split_zips=False)
+                run_local(iter_items(units, limits, input_error), store, workers, settings, reporter, summary,
+                          pending_errors, stop, config)
+            elif engine == "ray":
+                units = list(plan_units(inputs, input_error, settings.unit_items, text_column))
+                count_total()
+                if pending_errors:
+                    store.commit([], [ErrorRow(None, e.source, e.member, "input", e.message) for e in pending_errors])
+                    pending_errors.clear()
+                run_ray(units, store, workers, settings, limits, reporter, summary, stop, address, config)
+            else:
+                raise ValueError(f"unknown engine {engine!r}: use local or ray")
     finally:
         summary.seconds = time.perf_counter() - t0
         reporter.close()

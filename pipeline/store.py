@@ -149,6 +149,7 @@ class BatchStore:
         A result is dropped if its id is already stored as ok (a duplicate input, or a rerun
         racing a finished document); a failed result replaces an earlier failure.
         """
+        import duckdb
         import pyarrow as pa
         con = self.con
         con.execute("BEGIN TRANSACTION")
@@ -189,7 +190,10 @@ class BatchStore:
                                                  for c in cols}), extra="now() AS logged_at")
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:  # the failure already ended the transaction
+                pass
             raise
         return todo
 
