@@ -100,6 +100,11 @@ def test_worker_killed_mid_batch_is_replaced_and_its_documents_retried(tmp_path,
     assert proc.wait(timeout=600) == 0, err
     assert "worker restarts" in err and f"{N_DOCS} ok, 0 failed" in err
     assert snapshot(db) == clean
+    import duckdb
+    con = duckdb.connect(str(db), read_only=True)
+    retried = con.execute("SELECT count(*) FROM documents WHERE attempts = 2").fetchone()[0]
+    con.close()
+    assert retried > 0  # what the killed worker held was done again, by another worker
     assert f"0 ok, 0 failed, {N_DOCS} skipped" in finish([d], db, env)
     assert snapshot(db) == clean
 
