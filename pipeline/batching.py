@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from multiprocessing.connection import wait as wait_ready
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
@@ -124,7 +124,8 @@ class BatchSettings:
 
 @dataclass
 class Summary:
-    """Counts of this run: ``skipped`` were already done (or repeated content), ``failed`` includes input errors."""
+    """Counts of this run: ``skipped`` were already done (or repeated content); ``failed`` counts
+    documents, ``input_errors`` input that never became one (refused or unreadable members)."""
 
     ok: int = 0
     failed: int = 0
@@ -134,7 +135,6 @@ class Summary:
     chars: int = 0
     seconds: float = 0.0
     interrupted: bool = False
-    errors: list = field(default_factory=list)
 
     def line(self) -> str:
         rate = f"{self.ok / self.seconds:.1f} docs/s, {self.chars / self.seconds:,.0f} chars/s" if self.seconds else ""
@@ -583,7 +583,6 @@ def run_ray(units: list[Unit], store: BatchStore, workers: int, settings: BatchS
             obj = pickle.loads(payload)
             if kind == "error":
                 summary.input_errors += 1
-                summary.errors.append(str(obj))
                 reporter.error(str(obj))
                 errors.append(ErrorRow(None, obj.source, obj.member, "input", obj.message))
             elif kind == "skipped":
@@ -624,7 +623,6 @@ def run_batch(inputs: Iterable[str], db: str | os.PathLike, workers: Optional[in
 
     def input_error(e: InputError) -> None:
         summary.input_errors += 1
-        summary.errors.append(str(e))
         pending_errors.append(e)
         reporter.error(str(e))
         reporter.advance(1)
