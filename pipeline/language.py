@@ -30,9 +30,13 @@ class Pipeline:
         view = normalise(doc.text)
         for comp in self.components:
             comp(doc, view)
-        for i, e in enumerate(sorted(doc.entities, key=lambda e: (e.start, e.end)), 1):
-            e.id = f"e{i}"
         doc.entities.sort(key=lambda e: (e.start, e.end))
+        ids = {}
+        for i, e in enumerate(doc.entities, 1):
+            e.id = f"e{i}"
+            ids[(e.start, e.end)] = e.id
+        for f in doc.facts:  # facts were built before the ids were final
+            f.entity_id = ids.get((f.number.start, f.number.end), f.entity_id)
         return doc
 
 

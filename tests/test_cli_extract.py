@@ -87,3 +87,12 @@ def test_rerun_resumes_without_duplicates_and_repairs_a_cut_line(tmp_path, sampl
     assert "2 already done" in proc.stderr
     docs = read_jsonl(out / "documents.jsonl")
     assert len(docs) == len({d["id"] for d in docs}) == len(lines)
+
+
+def test_every_fact_names_the_entity_it_was_built_from(sample_run):
+    _, out = sample_run
+    for d in read_jsonl(out / "documents.jsonl"):
+        by_id = {e["id"]: e for e in d["entities"]}
+        for f in d["facts"]:
+            e = by_id[f["entity_id"]]
+            assert (e["start"], e["end"], e["value"]) == (f["number"]["start"], f["number"]["end"], f["value"])
