@@ -67,3 +67,25 @@ def test_char_encoder_is_one_id_per_character():
     ids = enc.encode(text)
     assert len(ids) == len(text)
     assert ids == [6, 7, 8, 9, 5, 6, 7, 1]  # full-width digits fall back through NFKC, unknowns to [UNK]
+
+
+def test_silver_labels_come_from_the_rules_and_stay_apart(tmp_path):
+    """Silver: rule entities of trusted labels become tags; untrusted ones (PROJECT here) are
+    masked out of the loss rather than taught as O; the split is separate and down-weighted."""
+    import json
+
+    from pipeline.model.dataset import SilverSettings, silver_documents, silver_examples, to_dataset
+    text = "全年完成征收房屋1831户，面积61534.77平方米，支付补偿资金496.77万元，正清路延长线项目签约率100%。"
+    src = tmp_path / "unlabelled.jsonl"
+    src.write_text(json.dumps({"text": text}, ensure_ascii=False) + "\n", encoding="utf-8")
+    settings = SilverSettings(paths=[str(src)], labels=["MONEY", "PERCENT", "QUANTITY"], min_confidence=0.0,
+                              weight=0.3, max_windows=10)
+    docs = silver_documents(settings)
+    exs = silver_examples(docs, settings, size=256, stride=192)
+    assert len(exs) == 1 and exs[0]["source"] == "silver" and exs[0]["weight"] == 0.3
+    spans = {text[a:b]: lab for a, b, lab in spans_from_tags(exs[0]["ner_tags"])}
+    assert spans["1831户"] == "QUANTITY" and spans["496.77万元"] == "MONEY" and spans["100%"] == "PERCENT"
+    assert "PROJECT" not in spans.values()
+    project = text.index("正清路延长线项目")
+    assert exs[0]["loss_mask"][project] == 0 and exs[0]["loss_mask"][0] == 1
+    assert to_dataset(exs).features["ner_tags"].feature.names == bio_names()

@@ -3,7 +3,12 @@
 - ``model``: the model's entities only (numbers get values from ``pipeline.values``);
 - ``rules``: the rules' entities only (the model is not consulted);
 - ``merged``: rules for number boundaries and values, the model for PROJECT, and model numbers
-  where no rule entity overlaps them (only when their value and unit can be parsed).
+  where no rule entity overlaps them (only when their value and unit can be parsed); with
+  ``rule_min_confidence`` below 1, the rules' surest PROJECTs stay and the model adds the rest.
+
+``propagate_projects``: a report names its projects again and again (GUIDELINES: every
+occurrence is annotated), so a PROJECT the model found once is also tagged where the same
+name recurs in the document and nothing else holds those characters.
 """
 from __future__ import annotations
 
@@ -26,6 +31,9 @@ class Policy:
     model_labels: list[str] = field(default_factory=lambda: ["PROJECT"])
     min_confidence: float = 0.5
     model_numbers_min_confidence: float = 0.8
+    propagate_projects: bool = False
+    rule_min_confidence: float = 1.01  # rule entities of model_labels this sure are kept (1.01: none)
+    min_propagated_chars: int = 4
 
     def __post_init__(self):
         if self.name not in POLICIES:
@@ -75,15 +83,36 @@ def _header_unit(text: str, at: int) -> Optional[str]:
     return found
 
 
+def propagate(text: str, entities: Sequence[Entity], min_chars: int) -> list[Entity]:
+    """Add every other occurrence of each PROJECT name that no entity overlaps yet."""
+    out = list(entities)
+    names = {e.text: e for e in entities if e.label == "PROJECT" and len(e.text) >= min_chars}
+    for name, e in sorted(names.items(), key=lambda kv: -len(kv[0])):
+        at = text.find(name)
+        while at >= 0:
+            b = at + len(name)
+            if not any(at < k.end and k.start < b for k in out):
+                out.append(Entity(start=at, end=b, label="PROJECT", text=name, confidence=e.confidence,
+                                  source="model"))
+            at = text.find(name, at + 1)
+    return out
+
+
 def combine(text: str, rule_entities: Sequence[Entity], model_entities: Sequence[Entity],
             policy: Policy) -> list[Entity]:
     """The entity list a policy keeps; entities never overlap in the result."""
     if policy.name == "rules":
         return list(rule_entities)
     model = [e for e in model_entities if e.confidence >= policy.min_confidence]
+    if policy.propagate_projects:
+        model = propagate(text, model, policy.min_propagated_chars)
     if policy.name == "model":
         return [v for v in (with_value(e, text) for e in model) if v is not None]
-    kept = [e for e in rule_entities if e.label in NUMERIC_LABELS or e.label not in policy.model_labels]
+    kept = [e for e in rule_entities if e.label in NUMERIC_LABELS or e.label not in policy.model_labels
+            or e.confidence >= policy.rule_min_confidence]
+    # a number inside a name is not an entity (配套三号地块): the model's PROJECT wins over it
+    names = [e for e in model if e.label == "PROJECT" and "PROJECT" in policy.model_labels]
+    kept = [k for k in kept if not any(n.start <= k.start and k.end <= n.end for n in names)]
     for e in sorted(model, key=lambda e: -e.confidence):
         if e.label in NUMERIC_LABELS and e.label not in policy.model_labels:
             if e.confidence < policy.model_numbers_min_confidence:

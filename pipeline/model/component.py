@@ -22,14 +22,17 @@ class ModelComponent:
     def __call__(self, doc: Document, view: Optional[NormalisedText] = None) -> None:
         if self.policy.name == "rules":
             return
-        model_entities = self.tagger(doc.text)
+        model_entities = self.tagger(doc.text, list(doc.entities))
         doc.entities[:] = combine(doc.text, doc.entities, model_entities, self.policy)
 
 
 def policy_from(cfg: dict) -> Policy:
     return Policy(name=cfg.get("policy", "merged"), model_labels=list(cfg.get("model_labels", ["PROJECT"])),
                   min_confidence=float(cfg.get("min_confidence", 0.5)),
-                  model_numbers_min_confidence=float(cfg.get("model_numbers_min_confidence", 0.8)))
+                  model_numbers_min_confidence=float(cfg.get("model_numbers_min_confidence", 0.8)),
+                  propagate_projects=bool(cfg.get("propagate_projects", False)),
+                  rule_min_confidence=float(cfg.get("rule_min_confidence", 1.01)),
+                  min_propagated_chars=int(cfg.get("min_propagated_chars", 4)))
 
 
 def from_settings(**settings) -> ModelComponent:

@@ -1,7 +1,8 @@
 """Training data for the token classifier as a Hugging Face ``DatasetDict``.
 
 Every character is a token; tags are BIO over ``configs/labels.yaml`` ``bio``.  Documents are
-cut into overlapping windows.  Gold comes from GUIDELINES.md JSON/JSONL files; silver comes
+cut into overlapping windows.  ``hints`` carry what the rules found at each character (the
+model's token types when ``rule_hints`` is on), so the model learns where to trust them.  Gold comes from GUIDELINES.md JSON/JSONL files; silver comes
 from the rules run over unlabelled text, kept in its own split with a per-example ``weight`` and
 a ``loss_mask`` that switches off characters the silver labels cannot be trusted on.
 """
@@ -40,6 +41,15 @@ def tags_for(text: str, entities: Iterable[Entity], labels: Optional[Sequence[st
     return tags
 
 
+HINT_TYPES = 9  # the rules' own BIO tag at each character (same ids as configs/labels.yaml bio)
+
+
+def hints_for(text: str, entities: Iterable[Entity]) -> list[int]:
+    """Token type per character: the BIO tag id of the rules' entity there (0 = O)."""
+    index = {n: i for i, n in enumerate(bio_names())}
+    return [index.get(t, 0) for t in tags_for(text, entities)]
+
+
 def spans_from_tags(tags: Sequence[str]) -> list[tuple[int, int, str]]:
     """(start, end, label) of each entity in a BIO sequence; a stray I- starts an entity."""
     out: list[tuple[int, int, str]] = []
@@ -75,18 +85,31 @@ def gold_documents(paths: Sequence[str | Path]) -> list[Document]:
 
 
 def _examples(doc: Document, tags: list[str], size: int, stride: int, source: str, weight: float,
-              mask: Optional[list[int]] = None) -> list[dict]:
+              mask: Optional[list[int]] = None, hints: Optional[list[int]] = None) -> list[dict]:
     out = []
     for a, b in windows(len(doc.text), size, stride):
         out.append({"id": f"{doc.id}:{a}", "doc_id": doc.id, "start": a, "tokens": list(doc.text[a:b]),
                     "ner_tags": tags[a:b], "loss_mask": (mask[a:b] if mask else [1] * (b - a)),
-                    "weight": weight, "source": source})
+                    "hints": hints[a:b] if hints else [0] * (b - a), "weight": weight, "source": source})
     return out
 
 
-def gold_examples(docs: Sequence[Document], size: int, stride: int) -> list[dict]:
+def gold_examples(docs: Sequence[Document], size: int, stride: int,
+                  rule_entities: Optional[dict[str, list[Entity]]] = None) -> list[dict]:
+    """Windows of gold documents; ``rule_entities`` (doc id -> the rules' entities) fill ``hints``."""
     labels = entity_labels()
-    return [ex for d in docs for ex in _examples(d, tags_for(d.text, d.entities, labels), size, stride, "gold", 1.0)]
+    out = []
+    for d in docs:
+        hints = hints_for(d.text, rule_entities[d.id]) if rule_entities is not None else None
+        out += _examples(d, tags_for(d.text, d.entities, labels), size, stride, "gold", 1.0, hints=hints)
+    return out
+
+
+def rule_entities_of(docs: Sequence[Document]) -> dict[str, list[Entity]]:
+    """The rule components' entities for each document (the hints' source)."""
+    from ..language import Pipeline
+    nlp = Pipeline.from_config({"components": [{"name": "rule_tagger"}, {"name": "project_tagger"}]})
+    return {d.id: nlp(Document(id=d.id, text=d.text)).entities for d in docs}
 
 
 def silver_documents(settings: SilverSettings) -> list[Document]:
@@ -122,7 +145,8 @@ def features():
     return Features({
         "id": Value("string"), "doc_id": Value("string"), "start": Value("int32"),
         "tokens": Seq(Value("string")), "ner_tags": Seq(ClassLabel(names=bio_names())),
-        "loss_mask": Seq(Value("int8")), "weight": Value("float32"), "source": Value("string"),
+        "loss_mask": Seq(Value("int8")), "hints": Seq(Value("int8")), "weight": Value("float32"),
+        "source": Value("string"),
     })
 
 
@@ -147,9 +171,10 @@ def build(gold_paths: Sequence[str | Path], size: int = 256, stride: int = 192,
     if split:
         for name, ids in split.items():
             wanted = set(ids)
-            parts[name] = to_dataset(gold_examples([d for d in docs if d.id in wanted], size, stride))
+            chosen = [d for d in docs if d.id in wanted]
+            parts[name] = to_dataset(gold_examples(chosen, size, stride, rule_entities_of(chosen)))
     else:
-        parts["gold"] = to_dataset(gold_examples(docs, size, stride))
+        parts["gold"] = to_dataset(gold_examples(docs, size, stride, rule_entities_of(docs)))
     if silver is not None:
         parts["silver"] = to_dataset(silver_examples(silver_documents(silver), silver, size, stride))
     return DatasetDict(parts)

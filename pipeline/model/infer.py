@@ -22,8 +22,8 @@ DEFAULT_MODEL = "models/jixiao-zh-char"
 
 @dataclass
 class InferenceSettings:
-    window: int = 256
-    stride: int = 224
+    window: Optional[int] = None  # default: the window the model was trained on
+    stride: Optional[int] = None
     batch_size: int = 32
     threads: int = 2
     quantize: Optional[str] = None  # None | "dynamic-int8" | "bf16"
@@ -41,6 +41,8 @@ class ModelTagger:
                  model=None, tokenizer=None):
         import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+        hf_logging.disable_progress_bar()
         self.settings = settings or InferenceSettings()
         if self.settings.threads:
             torch.set_num_threads(self.settings.threads)
@@ -55,21 +57,39 @@ class ModelTagger:
         self.model = model
         self.encoder = CharEncoder.from_tokenizer(tokenizer)
         self.id2label = {int(k): v for k, v in model.config.id2label.items()}
+        self.rule_hints = bool(getattr(model.config, "jixiao_rule_hints", False))
+        self._rules = None
         max_pos = getattr(model.config, "max_position_embeddings", 512)
-        self.window = min(self.settings.window, max_pos - 2)
-        self.stride = min(self.settings.stride, self.window)
+        trained = getattr(model.config, "jixiao_window", None) or 256
+        self.window = min(self.settings.window or trained, max_pos - 2)
+        self.stride = min(self.settings.stride or max(1, self.window * 3 // 4), self.window)
 
-    def probabilities(self, texts: Sequence[str]):
-        """Per-character tag probabilities (numpy ``len(text) x n_tags``) for each text."""
+    def _hints(self, texts: Sequence[str], rule_entities) -> list[list[int]]:
+        """Token types from the rules' entities (run here when the caller has none)."""
+        from .dataset import hints_for
+        if not self.rule_hints:
+            return [[0] * len(t) for t in texts]
+        if rule_entities is None:
+            from ..doc import Document
+            from ..language import Pipeline
+            if self._rules is None:
+                self._rules = Pipeline.from_config({"components": [{"name": "rule_tagger"}, {"name": "project_tagger"}]})
+            rule_entities = [self._rules(Document(id="hint", text=t)).entities for t in texts]
+        return [hints_for(t, ents) for t, ents in zip(texts, rule_entities)]
+
+    def probabilities(self, texts: Sequence[str], rule_entities=None):
+        """Per-character tag probabilities (numpy ``len(text) x n_tags``) for each text;
+        ``rule_entities`` (one list per text) are the hints of a model trained with them."""
         import numpy as np
         import torch
         enc = self.encoder
-        jobs = []  # (text index, start, ids)
+        hints = self._hints(texts, rule_entities)
+        jobs = []  # (text index, start, ids, hints)
         for ti, t in enumerate(texts):
             ids = enc.encode(t)
             for a, b in windows(len(t), self.window, self.stride):
                 if b > a:
-                    jobs.append((ti, a, ids[a:b]))
+                    jobs.append((ti, a, ids[a:b], hints[ti][a:b]))
         n_tags = len(self.id2label)
         sums = [np.zeros((len(t), n_tags), dtype=np.float32) for t in texts]
         counts = [np.zeros((len(t), 1), dtype=np.float32) for t in texts]
@@ -81,18 +101,21 @@ class ModelTagger:
                 n = max(len(j[2]) for j in batch) + 2
                 ids = torch.full((len(batch), n), enc.pad_id, dtype=torch.long)
                 att = torch.zeros_like(ids)
-                for i, (_, _, w) in enumerate(batch):
+                types = torch.zeros_like(ids)
+                for i, (_, _, w, h) in enumerate(batch):
                     ids[i, :len(w) + 2] = torch.tensor([enc.cls_id] + w + [enc.sep_id])
+                    types[i, 1:len(w) + 1] = torch.tensor(h)
                     att[i, :len(w) + 2] = 1
-                probs = torch.softmax(self.model(input_ids=ids, attention_mask=att).logits.float(), -1).numpy()
-                for i, (ti, a, w) in enumerate(batch):
+                logits = self.model(input_ids=ids, attention_mask=att, token_type_ids=types).logits
+                probs = torch.softmax(logits.float(), -1).numpy()
+                for i, (ti, a, w, _) in enumerate(batch):
                     sums[ti][a:a + len(w)] += probs[i, 1:len(w) + 1]
                     counts[ti][a:a + len(w)] += 1
         return [s / np.maximum(c, 1) for s, c in zip(sums, counts)]
 
-    def tag_many(self, texts: Sequence[str]) -> list[list[Entity]]:
+    def tag_many(self, texts: Sequence[str], rule_entities=None) -> list[list[Entity]]:
         out = []
-        for text, probs in zip(texts, self.probabilities(texts)):
+        for text, probs in zip(texts, self.probabilities(texts, rule_entities)):
             best = probs.argmax(-1)
             tags = [self.id2label[int(i)] for i in best]
             ents = []
@@ -102,5 +125,5 @@ class ModelTagger:
             out.append(ents)
         return out
 
-    def __call__(self, text: str) -> list[Entity]:
-        return self.tag_many([text])[0]
+    def __call__(self, text: str, rule_entities=None) -> list[Entity]:
+        return self.tag_many([text], None if rule_entities is None else [rule_entities])[0]

@@ -26,8 +26,8 @@ class PretrainSettings:
     out_dir: str
     base: Optional[str] = None
     vocab_size: int = 6000
-    hidden_size: int = 256
-    num_layers: int = 4
+    hidden_size: int = 128
+    num_layers: int = 3
     num_heads: int = 4
     intermediate_size: int = 512
     max_position: int = 514
@@ -258,5 +258,7 @@ def _save(model, tok, out: Path, step: int, held: float, running: float) -> None
 
 
 def main(config: str = "configs/pretrain.yaml", **overrides) -> Path:
+    from transformers.utils import logging as hf_logging
+    hf_logging.disable_progress_bar()
     settings = PretrainSettings.from_yaml(config, **overrides)
     return pretrain(settings, log=lambda m: print(m, file=sys.stderr, flush=True))

@@ -40,6 +40,7 @@ class TrainSettings:
     seed: int = 13
     threads: int = 2
     bf16: bool = True
+    rule_hints: bool = True
     eval_every: int = 0
     max_steps: Optional[int] = None
     cv_folds: int = 5
@@ -88,11 +89,11 @@ def init_model(settings: TrainSettings, texts: Sequence[str], log: Callable = pr
         tok = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
         model = AutoModelForTokenClassification.from_pretrained(
             str(base), num_labels=len(names), id2label=id2label, label2id=label2id, local_files_only=True)
-        return model, tok
+        return _with_hint_types(model, settings.rule_hints), tok
     if base is not None:
         log(f"base {base} not found (run `jixiao pretrain`); training from scratch")
     from .pretrain import make_tokenizer
-    s = {"vocab_size": 6000, "hidden_size": 256, "num_layers": 4, "num_heads": 4,
+    s = {"vocab_size": 6000, "hidden_size": 128, "num_layers": 3, "num_heads": 4,
          "intermediate_size": 512, "max_position": 514, **settings.scratch}
     vocab = build_vocab(texts, s["vocab_size"], extra_chars=jieba_dictionary_chars())
     tok = make_tokenizer(vocab)
@@ -100,16 +101,40 @@ def init_model(settings: TrainSettings, texts: Sequence[str], log: Callable = pr
                      num_attention_heads=s["num_heads"], intermediate_size=s["intermediate_size"],
                      max_position_embeddings=s["max_position"], pad_token_id=vocab.index("[PAD]"),
                      num_labels=len(names), id2label=id2label, label2id=label2id)
-    return BertForTokenClassification(cfg), tok
+    return _with_hint_types(BertForTokenClassification(cfg), settings.rule_hints), tok
 
 
-def _rows(dataset, enc: CharEncoder) -> list[tuple[list[int], list[int], list[float]]]:
+def _with_hint_types(model, on: bool):
+    """Widen the token-type embedding to the rule-hint types."""
+    import torch
+    from .dataset import HINT_TYPES, bio_names
+    assert HINT_TYPES == len(bio_names())
+    model.config.jixiao_rule_hints = bool(on)
+    if not on:
+        return model
+    emb = model.get_input_embeddings()
+    types = getattr(model.base_model.embeddings, "token_type_embeddings", None)
+    if types is None:
+        raise ValueError("rule_hints needs a model with token type embeddings (BERT-style)")
+    if types.num_embeddings < HINT_TYPES:
+        new = torch.nn.Embedding(HINT_TYPES, emb.embedding_dim)
+        with torch.no_grad():  # distinct, salient rows: the hints are visible from the first step
+            g = torch.Generator().manual_seed(0)
+            new.weight[:] = types.weight[0] + 0.2 * torch.randn(HINT_TYPES, emb.embedding_dim, generator=g)
+            new.weight[0] = types.weight[0]
+        model.base_model.embeddings.token_type_embeddings = new
+        model.config.type_vocab_size = HINT_TYPES
+    return model
+
+
+def _rows(dataset, enc: CharEncoder, hints: bool) -> list[tuple]:
     rows = []
     for ex in dataset:
         ids = [enc.cls_id] + enc.encode(ex["tokens"]) + [enc.sep_id]
         labels = [-100] + list(ex["ner_tags"]) + [-100]
         w = [0.0] + [ex["weight"] * m for m in ex["loss_mask"]] + [0.0]
-        rows.append((ids, labels, w))
+        types = [0] + (list(ex["hints"]) if hints else [0] * len(ex["tokens"])) + [0]
+        rows.append((ids, labels, w, types))
     return rows
 
 
@@ -120,12 +145,14 @@ def _batch(rows, pad_id: int):
     labels = torch.full_like(ids, -100)
     weights = torch.zeros((len(rows), n), dtype=torch.float32)
     att = torch.zeros_like(ids)
-    for i, (x, y, w) in enumerate(rows):
+    types = torch.zeros_like(ids)
+    for i, (x, y, w, tt) in enumerate(rows):
         ids[i, :len(x)] = torch.tensor(x)
         labels[i, :len(y)] = torch.tensor(y)
         weights[i, :len(w)] = torch.tensor(w)
+        types[i, :len(tt)] = torch.tensor(tt)
         att[i, :len(x)] = 1
-    return ids, att, labels, weights
+    return ids, att, labels, weights, types
 
 
 def fit(model, tok, datasets: list, settings: TrainSettings, evaluate: Optional[Callable] = None,
@@ -135,7 +162,8 @@ def fit(model, tok, datasets: list, settings: TrainSettings, evaluate: Optional[
     torch.set_num_threads(settings.threads)
     _seed_everything(settings.seed)
     enc = CharEncoder.from_tokenizer(tok)
-    rows = [r for ds in datasets for r in _rows(ds, enc)]
+    model.config.jixiao_window = settings.window
+    rows = [r for ds in datasets for r in _rows(ds, enc, settings.rule_hints)]
     steps_per_epoch = max(1, (len(rows) + settings.batch_size - 1) // settings.batch_size)
     total = steps_per_epoch * settings.epochs
     if settings.max_steps:
@@ -152,9 +180,9 @@ def fit(model, tok, datasets: list, settings: TrainSettings, evaluate: Optional[
         rng.shuffle(rows)
         seen = 0.0
         for k in range(0, len(rows), settings.batch_size):
-            ids, att, labels, weights = _batch(rows[k:k + settings.batch_size], enc.pad_id)
+            ids, att, labels, weights, types = _batch(rows[k:k + settings.batch_size], enc.pad_id)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=settings.bf16):
-                logits = model(input_ids=ids, attention_mask=att).logits
+                logits = model(input_ids=ids, attention_mask=att, token_type_ids=types).logits
             per_token = torch.nn.functional.cross_entropy(
                 logits.float().transpose(1, 2), labels.clamp(min=0), reduction="none")
             loss = (per_token * weights).sum() / weights.sum().clamp(min=1e-6)
@@ -177,8 +205,11 @@ def fit(model, tok, datasets: list, settings: TrainSettings, evaluate: Optional[
     return model
 
 
-def training_sets(settings: TrainSettings, docs: Sequence[Document], silver_docs=None):
-    sets = [to_dataset(gold_examples(docs, settings.window, settings.stride))]
+def training_sets(settings: TrainSettings, docs: Sequence[Document], silver_docs=None, rule_entities=None):
+    if settings.rule_hints and rule_entities is None:
+        rule_entities = _rule_entities(docs)
+    sets = [to_dataset(gold_examples(docs, settings.window, settings.stride,
+                                     rule_entities if settings.rule_hints else None))]
     if settings.silver and silver_docs:
         s = SilverSettings(**settings.silver)
         sets.append(to_dataset(silver_examples(silver_docs, s, settings.window, settings.stride)))
@@ -223,9 +254,8 @@ def folds_of(docs: Sequence[Document], k: int) -> list[list[str]]:
 
 
 def _rule_entities(docs: Sequence[Document]):
-    from ..language import Pipeline
-    nlp = Pipeline.from_config({"components": [{"name": "rule_tagger"}, {"name": "project_tagger"}]})
-    return {d.id: nlp(Document(id=d.id, text=d.text)).entities for d in docs}
+    from .dataset import rule_entities_of
+    return rule_entities_of(docs)
 
 
 def predict_with_policies(docs, tagger, rule_entities, policies: dict) -> dict[str, list[Document]]:
@@ -235,7 +265,8 @@ def predict_with_policies(docs, tagger, rule_entities, policies: dict) -> dict[s
     from .combine import combine
     from .component import policy_from
     resolver = Resolver()
-    model_ents = dict(zip([d.id for d in docs], tagger.tag_many([d.text for d in docs]))) if tagger else {}
+    model_ents = dict(zip([d.id for d in docs], tagger.tag_many(
+        [d.text for d in docs], [rule_entities[d.id] for d in docs]))) if tagger else {}
     out: dict[str, list[Document]] = {}
     for name, spec in policies.items():
         policy = policy_from(spec)
@@ -287,7 +318,7 @@ def cross_validate(settings: TrainSettings, k: Optional[int] = None, log: Callab
             s = score(test_docs, p)
             return " ".join(f"{lab} {s.labels[lab].f1:.3f}" for lab in s.labels)
 
-        fit(model, tok, training_sets(settings, train_docs, silver), settings, evaluate, log)
+        fit(model, tok, training_sets(settings, train_docs, silver, rules), settings, evaluate, log)
         tagger = ModelTagger(model=model, tokenizer=tok, settings=InferenceSettings(threads=settings.threads))
         fold_preds = predict_with_policies(test_docs, tagger, rules, policies)
         for name, p in fold_preds.items():
@@ -324,6 +355,8 @@ def cv_table(result: dict) -> str:
 
 
 def main(config: str = "configs/train.yaml", cv: Optional[int] = None, **overrides) -> None:
+    from transformers.utils import logging as hf_logging
+    hf_logging.disable_progress_bar()
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     settings = TrainSettings.from_yaml(config, **overrides)
     if cv:
