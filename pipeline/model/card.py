@@ -44,6 +44,9 @@ def write_card(model_dir: Path, cv_path: Path, bench_path: Optional[Path] = None
         "- One token per character (pipeline/model/chars.py): `vocab.txt` lists the characters; newline, tab "
         "and space are the tokens `[NL]`, `[TAB]`, `[SPACE]`; `##0`..`##9` let a word-piece tokenizer "
         "loaded from this directory split numbers digit by digit.",
+        "- Rule hints: the rules' own BIO tag at each character is the model's token type "
+        "(`token_type_ids`, 9 types; `jixiao_rule_hints` in config.json), so the model learns where to "
+        "trust the rules; `ModelTagger` runs the rules itself when the caller gives no entities.",
         f"- Labels: {', '.join(cfg['id2label'][str(i)] for i in range(len(cfg['id2label'])))}.",
         "- Load offline: `AutoModelForTokenClassification.from_pretrained(dir, local_files_only=True)`; "
         "use `pipeline.model.infer.ModelTagger(dir)` for documents of any length.",
@@ -77,7 +80,10 @@ def write_card(model_dir: Path, cv_path: Path, bench_path: Optional[Path] = None
                   "in its training); entities scored strictly (span and label) with `pipeline.evaluation.score`, "
                   "pooled over all held-out documents; facts as in GUIDELINES.md section 4. "
                   f"Policies: {json.dumps(cv['policies'], ensure_ascii=False)}.", "", cv_table(cv), "",
-                  f"Default policy in configs/model.yaml: `{cv['best']}` (best micro F1). "
+                  f"Best by micro F1: `{cv['best']}`; configs/pipeline.yaml follows it (the model_tagger "
+                  "component runs only where a pipeline config lists it, with the best model-using policy "
+                  "of configs/model.yaml). The rules were written while reading this same gold, so their "
+                  "row is a development score, not a held-out one; the model's rows are held-out. "
                   f"Cross-validation took {cv['seconds'] / 60:.0f} minutes on 2 shared CPU cores."]
     if bench_path and _abs(Path(bench_path)).exists():
         bench = json.loads(_abs(Path(bench_path)).read_text())

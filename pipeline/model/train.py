@@ -41,6 +41,7 @@ class TrainSettings:
     threads: int = 2
     bf16: bool = True
     rule_hints: bool = True
+    hint_dropout: float = 0.0
     eval_every: int = 0
     max_steps: Optional[int] = None
     cv_folds: int = 5
@@ -181,6 +182,8 @@ def fit(model, tok, datasets: list, settings: TrainSettings, evaluate: Optional[
         seen = 0.0
         for k in range(0, len(rows), settings.batch_size):
             ids, att, labels, weights, types = _batch(rows[k:k + settings.batch_size], enc.pad_id)
+            if settings.hint_dropout:
+                types = _drop_project_hints(types, settings.hint_dropout, rng)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=settings.bf16):
                 logits = model(input_ids=ids, attention_mask=att, token_type_ids=types).logits
             per_token = torch.nn.functional.cross_entropy(
@@ -203,6 +206,18 @@ def fit(model, tok, datasets: list, settings: TrainSettings, evaluate: Optional[
             break
     model.eval()
     return model
+
+
+def _drop_project_hints(types, p: float, rng: random.Random):
+    """Hide the rules' PROJECT hints in a share ``p`` of the windows, so the model also learns
+    to find names the rules miss instead of only copying them."""
+    names = bio_names()
+    project = [names.index("B-PROJECT"), names.index("I-PROJECT")]
+    for i in range(types.shape[0]):
+        if rng.random() < p:
+            row = types[i]
+            row[(row == project[0]) | (row == project[1])] = 0
+    return types
 
 
 def training_sets(settings: TrainSettings, docs: Sequence[Document], silver_docs=None, rule_entities=None):
