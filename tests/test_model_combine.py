@@ -1,0 +1,70 @@
+"""How model and rule entities combine (configs/model.yaml policies), checked against GUIDELINES.md."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.doc import Entity
+from pipeline.model.combine import Policy, combine, propagate, with_value
+
+
+def _ent(text: str, part: str, label: str, confidence: float = 0.99, source: str = "model", nth: int = 0) -> Entity:
+    at = -1
+    for _ in range(nth + 1):
+        at = text.index(part, at + 1)
+    return Entity(start=at, end=at + len(part), label=label, text=part, confidence=confidence, source=source)
+
+
+@pytest.mark.parametrize("sentence, span, label, value, unit, qualifier", [
+    ("共走访200余人次。", "200余人次", "QUANTITY", 200.0, "人次", "gt"),
+    ("满意度达到百分之九十以上", "百分之九十", "PERCENT", 90.0, "%", "gte"),
+    ("预算13003.0764万元", "13003.0764万元", "MONEY", 130030764.0, "元", None),
+    ("征收约61534.77平方米", "61534.77平方米", "QUANTITY", 61534.77, "平方米", "approx"),
+    ("金额单位：万元\n项目\t金额\n拆迁补偿\t27.75\n", "27.75", "MONEY", 277500.0, "元", None),
+])
+def test_model_numbers_get_values_from_the_value_parser(sentence, span, label, value, unit, qualifier):
+    e = with_value(_ent(sentence, span, label), sentence)
+    assert e is not None
+    assert e.value == pytest.approx(value) and e.unit == unit and e.qualifier == qualifier
+
+
+def test_a_model_number_whose_value_cannot_be_read_is_dropped():
+    text = "完成拆迁工作"
+    assert with_value(_ent(text, "拆迁", "QUANTITY"), text) is None
+
+
+def test_merged_keeps_rule_numbers_and_takes_model_projects():
+    text = "完成迎丰组团10#安置区二期征地拆迁工作，拆除房屋164栋，另有8户待签约。"
+    rules = [_ent(text, "164栋", "QUANTITY", 1.0, "rules"), _ent(text, "迎丰组团10#", "PROJECT", 0.7, "rules")]
+    rules[0].value, rules[0].unit = 164.0, "栋"
+    model = [_ent(text, "迎丰组团10#安置区二期", "PROJECT"), _ent(text, "164", "QUANTITY"),
+             _ent(text, "8户", "QUANTITY", 0.95), _ent(text, "签约", "PROJECT", 0.3)]
+    out = combine(text, rules, model, Policy("merged", min_confidence=0.5))
+    got = {(e.text, e.label, e.source) for e in out}
+    assert got == {("迎丰组团10#安置区二期", "PROJECT", "model"), ("164栋", "QUANTITY", "rules"),
+                   ("8户", "QUANTITY", "model")}
+    assert next(e for e in out if e.text == "8户").value == 8.0
+    for a, b in zip(out, out[1:]):
+        assert a.end <= b.start
+
+
+def test_a_number_inside_a_model_project_name_is_not_an_entity():
+    text = "配套三号地块拆迁3户"
+    rules = [_ent(text, "三号", "QUANTITY", 1.0, "rules")]
+    out = combine(text, rules, [_ent(text, "配套三号地块", "PROJECT")], Policy("merged"))
+    assert [(e.text, e.label) for e in out] == [("配套三号地块", "PROJECT")]
+
+
+def test_rules_policy_ignores_the_model_and_model_policy_ignores_the_rules():
+    text = "支付补偿资金496.77万元"
+    rules = [_ent(text, "496.77万元", "MONEY", 1.0, "rules")]
+    model = [_ent(text, "96.77万元", "MONEY")]
+    assert combine(text, rules, model, Policy("rules")) == rules
+    only = combine(text, rules, model, Policy("model"))
+    assert [(e.text, e.value) for e in only] == [("96.77万元", 967700.0)]
+
+
+def test_propagation_tags_every_occurrence_of_a_found_name():
+    text = "藕塘安置小区建设顺利。藕塘安置小区已交付。"
+    out = propagate(text, [_ent(text, "藕塘安置小区", "PROJECT")], min_chars=4)
+    assert sorted((e.start, e.end) for e in out) == [(0, 6), (11, 17)]
+    assert all(text[e.start:e.end] == e.text for e in out)
