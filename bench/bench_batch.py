@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import re
 import resource
 import subprocess
+import sys
 import tarfile
 import tempfile
 import threading
@@ -30,34 +30,16 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from batch_corpus import distinct_docs  # noqa: E402  (the same corpus the batch tests use)
 ENGINES = {"local1": ["--workers", "1"], "local2": ["--workers", "2"], "ray": ["--engine", "ray", "--workers", "2"]}
 
 
-def source_texts() -> list[str]:
-    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "samples/reports").glob("*.txt"))]
-    with open(ROOT / "annotations/unlabelled/excerpts.jsonl", encoding="utf-8") as f:
-        texts += [json.loads(line)["text"] for line in f if line.strip()]
-    return texts
-
-
-def _tag(i: int) -> str:
-    """A number written in letters, so the header line adds no numeric entity."""
-    s = ""
-    while True:
-        s = chr(ord("A") + i % 26) + s
-        i = i // 26 - 1
-        if i < 0:
-            return s
-
-
 def build_archive(n: int, path: Path) -> int:
-    texts = source_texts()
     chars = 0
     with tarfile.open(path, "w:gz") as tf:
-        for i in range(n):
-            text = f"样本{_tag(i)}\n" + texts[i % len(texts)]
-            data = text.encode("utf-8")
-            chars += len(text)
+        for i, (_, data) in enumerate(distinct_docs(n)):
+            chars += len(data.decode("utf-8"))
             info = tarfile.TarInfo(f"reports/{i:06d}.txt")
             info.size = len(data)
             tf.addfile(info, io.BytesIO(data))

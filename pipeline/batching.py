@@ -136,6 +136,16 @@ class Summary:
     seconds: float = 0.0
     interrupted: bool = False
 
+    def count_committed(self, buffer: list, written: list) -> None:
+        """Count a commit: what the store wrote, and what it skipped as already done."""
+        for r in written:
+            if r.status == "ok":
+                self.ok += 1
+                self.chars += r.chars
+            else:
+                self.failed += 1
+        self.skipped += sum(len(b.docs) for b in buffer) - len(written)
+
     def line(self) -> str:
         rate = f"{self.ok / self.seconds:.1f} docs/s, {self.chars / self.seconds:,.0f} chars/s" if self.seconds else ""
         return (f"{self.ok} ok, {self.failed + self.input_errors} failed, {self.skipped} skipped"
@@ -352,13 +362,7 @@ def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: 
         pending_errors.clear()
         written = store.commit(buffer, errors) if (buffer or errors) else []
         reporter.failed(written)
-        for r in written:
-            if r.status == "ok":
-                summary.ok += 1
-                summary.chars += r.chars
-            else:
-                summary.failed += 1
-        summary.skipped += sum(len(b.docs) for b in buffer) - len(written)
+        summary.count_committed(buffer, written)
         for b in buffer:
             for r in b.docs:
                 in_flight.discard(r.id)
@@ -567,13 +571,7 @@ def run_ray(units: list[Unit], store: BatchStore, workers: int, settings: BatchS
     def commit() -> None:
         written = store.commit(buffer, errors)
         reporter.failed(written)
-        for r in written:
-            if r.status == "ok":
-                summary.ok += 1
-                summary.chars += r.chars
-            else:
-                summary.failed += 1
-        summary.skipped += sum(len(b.docs) for b in buffer) - len(written)
+        summary.count_committed(buffer, written)
         buffer.clear()
         errors.clear()
         reporter.committed(summary.ok)

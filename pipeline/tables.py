@@ -255,7 +255,7 @@ def read_value(text: str, cell: Cell, default_unit: Optional[str] = None) -> Cel
     lex = unit_lexicon()
     found = []
     for m in _number_re().finditer(cell.text):
-        a, b = m.start(), m.end()
+        a = m.start()
         before = cell.text[max(0, a - 4):a]
         if re.fullmatch(r"\d{4}", m.group("num")) and cell.text[m.end("num"):m.end("num") + 1] == "年":
             continue  # a year

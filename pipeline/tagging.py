@@ -600,7 +600,7 @@ def _first_digit(c: _Cell) -> int:
 
 def _clean_title(c: _Cell) -> tuple[int, int]:
     """The title inside a label cell: without 其中：, stars, trailing colons and parentheses."""
-    a, b = c.start, c.end
+    a = c.start
     t = c.text
     m = re.match(r"[\s★☆*]*(?:其中\s*[:：]\s*)?", t)
     a += m.end()

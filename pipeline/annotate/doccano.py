@@ -65,7 +65,6 @@ def export_lines(docs: Iterable[Document], out: Path, model_version: str) -> int
 
 def _regions(line: dict, problems: list[str]) -> list[Region]:
     """Entity regions with subject/project links from either doccano layout."""
-    text = line["text"]
     if isinstance(line.get("entities"), list):
         by_id: dict = {}
         subjects: dict = {}

@@ -221,9 +221,11 @@ def choose(scores: Sequence[DocScore], budget: int) -> tuple[list[DocScore], lis
 
 
 def rank(docs: Sequence[Document], budget: int, model_dir: Optional[Path] = None,
-         prelabeller: Optional[Prelabeller] = None) -> Ranking:
+         prelabeller: Optional[Prelabeller] = None, use_model: bool = True) -> Ranking:
+    """Documents to label first within ``budget`` characters; the model's uncertainty when one is
+    trained (and ``use_model``), else the rules' own doubts."""
     pre = prelabeller or Prelabeller()
-    found = find_model(model_dir)
+    found = find_model(model_dir) if use_model else None
     probs = char_probabilities(found) if found is not None else None
     if probs is not None:
         pre = rules_only(pre)
