@@ -72,9 +72,6 @@ def extract(
         doc.id = doc_id
         try:
             nlp(doc)
-            if doc.pages:
-                from .formats.provenance import attach_provenance
-                attach_provenance(doc)
         except Exception as exc:  # a bug on one document must not lose the batch
             fail(ReadError(path, f"extraction failed: {type(exc).__name__}: {exc}"))
             continue

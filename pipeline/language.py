@@ -7,6 +7,7 @@ from typing import Optional
 from . import registry
 from .config import load_config
 from .doc import Document
+from .formats.provenance import attach_provenance
 from .normalising import NormalisedText, normalise
 
 
@@ -37,6 +38,8 @@ class Pipeline:
             ids[(e.start, e.end)] = e.id
         for f in doc.facts:  # facts were built before the ids were final
             f.entity_id = ids.get((f.number.start, f.number.end), f.entity_id)
+        if doc.pages:  # read from pages (PDF, scans): every entity and fact says where it stands
+            attach_provenance(doc)
         return doc
 
 
