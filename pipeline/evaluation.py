@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,13 +178,8 @@ def load_documents(path: str | Path) -> list[Document]:
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".jsonl"))
         return [d for f in files for d in load_documents(f)]
-    raw = path.read_text(encoding="utf-8")
-    try:
-        obj = json.loads(raw)
-        objs = obj if isinstance(obj, list) else [obj]
-    except json.JSONDecodeError:
-        objs = [json.loads(line) for line in raw.splitlines() if line.strip()]
-    return [Document.from_json(o) for o in objs]
+    from .reading import read_json_records
+    return [Document.from_json(o) for o in read_json_records(path)]
 
 
 def format_table(rows: dict[str, Scores]) -> str:

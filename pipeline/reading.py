@@ -138,6 +138,17 @@ def _checked(text: str, where, enc: str) -> str:
     return text
 
 
+def read_json_records(path: str | os.PathLike) -> list:
+    """The records of a JSON file (one object or a list) or a JSONL file (one object a line)."""
+    import json
+    raw = Path(path).read_text(encoding="utf-8")
+    try:
+        data = json.loads(raw)
+        return data if isinstance(data, list) else [data]
+    except json.JSONDecodeError:
+        return [json.loads(line) for line in raw.splitlines() if line.strip()]
+
+
 def iter_input_files(paths: Iterable[str | os.PathLike], on_error: Callable[[ReadError], None]) -> Iterator[Path]:
     """Files named, and files found under directories named (sorted, recursive, hidden files skipped)."""
     for raw in paths:

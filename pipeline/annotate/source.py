@@ -5,13 +5,13 @@ of documents with ``id`` and ``text`` (annotations/unlabelled/excerpts.jsonl, do
 """
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from ..doc import Document, Entity
+from ..reading import read_json_records
 
 
 def model_version(names: Iterable[str], config: Optional[str] = None) -> str:
@@ -55,13 +55,7 @@ def load_inputs(paths: Iterable[str | Path], max_mb: float = 20.0) -> Iterator[D
 
 
 def _documents_file(path: Path) -> Iterator[Document]:
-    raw = path.read_text(encoding="utf-8")
-    try:
-        data = json.loads(raw)
-        records = data if isinstance(data, list) else [data]
-    except json.JSONDecodeError:
-        records = [json.loads(line) for line in raw.splitlines() if line.strip()]
-    for n, rec in enumerate(records, 1):
+    for n, rec in enumerate(read_json_records(path), 1):
         if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
             print(f"jixiao: error: {path}: record {n} has no 'text'", file=sys.stderr)
             continue
