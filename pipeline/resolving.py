@@ -23,6 +23,7 @@ from typing import Optional, Sequence
 from .config import load_config
 from .doc import NUMERIC_LABELS, Document, Entity, Fact, Span
 from .normalising import NormalisedText
+from .tagging import clean_label
 
 _CLAUSE_BREAK = re.compile(r"[，,；;。：:！？!?\n\t|、]")
 _SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")
@@ -124,7 +125,7 @@ class Resolver:
             if _VALUE_CELL.match(cell):
                 end = start
                 continue
-            a, b = _clean_label(text, start, end)
+            a, b = clean_label(text, start, end)
             if b - a >= 2 and _CJK.search(text[a:b]):
                 return Span(a, b, text[a:b])
             return None
@@ -248,16 +249,3 @@ def _full_sentence(text: str, pos: int) -> tuple[int, int]:
     while b < len(text) and text[b] not in "。！？!?\n":
         b += 1
     return a, b
-
-
-def _clean_label(text: str, a: int, b: int) -> tuple[int, int]:
-    """A label cell's title: without stars, 其中：, trailing colons and a trailing parenthesis."""
-    seg = text[a:b]
-    m = re.match(r"[\s★☆*\u3000]*(?:其中\s*[:：]\s*)?", seg)
-    a += m.end()
-    seg = seg[m.end():]
-    p = re.search(r"[(（]", seg)
-    if p and p.start() >= 2:
-        seg = seg[:p.start()]
-    seg = seg.rstrip(" :：\u3000\n")
-    return a, a + len(seg)

@@ -598,18 +598,23 @@ def _first_digit(c: _Cell) -> int:
     return c.start + (m.start() if m else 0)
 
 
-def _clean_title(c: _Cell) -> tuple[int, int]:
-    """The title inside a label cell: without 其中：, stars, trailing colons and parentheses."""
-    a = c.start
-    t = c.text
-    m = re.match(r"[\s★☆*]*(?:其中\s*[:：]\s*)?", t)
+def clean_label(text: str, a: int, b: int) -> tuple[int, int]:
+    """A label cell's title within ``text[a:b]``: without stars, 其中：, trailing colons and a
+    trailing parenthesis (征收工作经费（万元） → 征收工作经费).  Shared with the resolver."""
+    seg = text[a:b]
+    m = re.match(r"[\s★☆*\u3000]*(?:其中\s*[:：]\s*)?", seg)
     a += m.end()
-    t = t[m.end():]
-    p = re.search(r"[(（]", t)
+    seg = seg[m.end():]
+    p = re.search(r"[(（]", seg)
     if p and p.start() >= 2:
-        t = t[:p.start()]
-    t2 = t.rstrip(" :：\u3000\n")
-    return a, a + len(t2)
+        seg = seg[:p.start()]
+    seg = seg.rstrip(" :：\u3000\n")
+    return a, a + len(seg)
+
+
+def _clean_title(c: _Cell) -> tuple[int, int]:
+    a, b = clean_label(c.text, 0, len(c.text))
+    return c.start + a, c.start + b
 
 
 def _title_parts(text: str, hs: int) -> list[tuple[int, int]]:
