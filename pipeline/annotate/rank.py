@@ -137,13 +137,14 @@ def model_score(doc: Document, probs: CharProbs) -> DocScore:
     """Token entropy and margin from the model, plus its disagreement with the rules."""
     import numpy as np
     from ..model.dataset import spans_from_tags
+    from ..model.infer import viterbi_bio
 
     names, p = probs(doc.text)
     p = np.asarray(p, dtype=np.float64)
     ent = -(p * np.log(np.clip(p, 1e-12, 1.0))).sum(axis=1)
     top2 = np.sort(p, axis=1)[:, -2:] if p.shape[1] > 1 else np.ones((len(p), 2))
     margin = top2[:, 1] - top2[:, 0]
-    tags = [names[i] for i in p.argmax(axis=1)]
+    tags = [names[i] for i in viterbi_bio(p, names)]  # the entities the model tagger would emit
     model_spans = set(spans_from_tags(tags))
     rule_spans = {(e.start, e.end, e.label) for e in doc.entities}
     disputed: set[int] = set()

@@ -2,8 +2,10 @@
 
 Documents of any length are cut into overlapping windows, run in batches under
 ``torch.inference_mode``, and the windows' probabilities are averaged per character before
-BIO decoding, so an entity cut by one window's edge is whole in its neighbour.  Each entity
-gets a confidence: the mean probability of its characters' winning tags.
+BIO decoding, so an entity cut by one window's edge is whole in its neighbour.  Decoding is
+constrained (Viterbi over log-probabilities, no ``I-X`` after ``O`` or after another label), so a
+name whose first character the model doubts comes out whole or not at all instead of as
+fragments.  Each entity gets a confidence: the mean probability of its characters' tags.
 """
 from __future__ import annotations
 
@@ -32,6 +34,34 @@ class InferenceSettings:
 def resolve_model_dir(path: str | Path) -> Path:
     p = Path(path)
     return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+def viterbi_bio(probs, names: Sequence[str]):
+    """The most probable tag sequence (indices) that is valid BIO: ``I-X`` only after ``B-X`` or
+    ``I-X``.  ``probs`` is ``len(text) x len(names)``; per-character argmax would emit stray
+    ``I-`` fragments where the model is unsure where a name starts."""
+    import numpy as np
+    n, k = probs.shape
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    logp = np.log(np.clip(probs, 1e-9, 1.0))
+    kind = [t.partition("-")[0] for t in names]
+    lab = [t.partition("-")[2] for t in names]
+    allowed = np.array([[kind[j] != "I" or lab[i] == lab[j] and kind[i] in "BI" for j in range(k)]
+                        for i in range(k)])
+    penalty = np.where(allowed, 0.0, -np.inf)
+    start_ok = np.array([kd != "I" for kd in kind])
+    score = np.where(start_ok, logp[0], -np.inf)
+    back = np.zeros((n, k), dtype=np.int64)
+    for t in range(1, n):
+        cand = score[:, None] + penalty
+        back[t] = cand.argmax(0)
+        score = cand[back[t], np.arange(k)] + logp[t]
+    path = np.zeros(n, dtype=np.int64)
+    path[-1] = int(score.argmax())
+    for t in range(n - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path
 
 
 class ModelTagger:
@@ -114,10 +144,11 @@ class ModelTagger:
         return [s / np.maximum(c, 1) for s, c in zip(sums, counts)]
 
     def tag_many(self, texts: Sequence[str], rule_entities=None) -> list[list[Entity]]:
+        names = [self.id2label[i] for i in range(len(self.id2label))]
         out = []
         for text, probs in zip(texts, self.probabilities(texts, rule_entities)):
-            best = probs.argmax(-1)
-            tags = [self.id2label[int(i)] for i in best]
+            best = viterbi_bio(probs, names)
+            tags = [names[int(i)] for i in best]
             ents = []
             for a, b, label in spans_from_tags(tags):
                 conf = float(probs[range(a, b), best[a:b]].mean())
