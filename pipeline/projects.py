@@ -30,7 +30,7 @@ _YEAR_RE = re.compile(r"(?:\d{4}|[〇零一二三四五六七八九]{4})(?:\s*[-
 _CLOSERS = {"”": "“", ")": "(", "）": "（"}
 
 # how a name was found, strongest first: it wins an overlap against weaker kinds
-_PRIORITY = {"field": 0, "title": 1, "heading": 2, "mention": 3, "site": 4, "prose": 5}
+_PRIORITY = {"field": 0, "title": 1, "heading": 2, "mention": 3, "site": 4, "prose": 5, "listed": 6, "candidate": 7}
 _MEASURES = {"个", "项", "批", "户", "套", "栋", "家", "处", "宗", "亩", "人", "名", "年", "月", "日", "年度", "万元", "元"}
 _NAMED_FLAGS = ("ns", "nr", "nz", "nt", "nrt", "nrfg")
 _PLACE_FOLLOWERS = "年度省市县区镇乡州旗"  # a mention may follow a year or a place (汉阴县城西…项目)
@@ -86,13 +86,25 @@ class ProjectTagger:
         self.use_re = re.compile(r"(?:[\d.]+\s*万?元)?\s*[，,]?\s*(?:主要|全部|专项)?用于")
 
     def __call__(self, nt: NormalisedText) -> list[Entity]:
-        text = nt.text
-        names: list[_Name] = []
+        return [self._entity(nt, n) for n in self._names(nt.text)[0]]
+
+    def candidates(self, nt: NormalisedText) -> list[Entity]:
+        """Names the rules doubt (not specific enough, an unmarked site, an item listed beside a
+        name): never output by the rules, they are hints for the learned tagger to judge."""
+        return [self._entity(nt, n) for n in self._names(nt.text)[1]]
+
+    def _names(self, text: str) -> tuple[list[_Name], list[_Name]]:
+        found: list[_Name] = []
         for finder in (self._field_names, self._evaluated_names, self._title_lines, self._heading_names,
                        self._budget_lines, self._site_names, self._prose_names):
-            names.extend(finder(text))
-        names.extend(self._mentions(text, names))
-        return [self._entity(nt, n) for n in _non_overlapping(names)]
+            found.extend(finder(text))
+        sure = [n for n in found if n.kind != "candidate"]
+        sure.extend(self._mentions(text, sure))
+        names = _non_overlapping(sure)
+        names = _non_overlapping(names + self._coordinated(text, names, "listed", lists=True))
+        doubted = _non_overlapping(names + [n for n in found if n.kind == "candidate"])
+        doubted += self._coordinated(text, doubted, "candidate", lists=False)
+        return names, [n for n in _non_overlapping(doubted) if n.kind == "candidate"]
 
     # -- names by position ---------------------------------------------------------------
     def _field_names(self, text: str) -> Iterator[_Name]:
@@ -224,8 +236,7 @@ class ProjectTagger:
             nxt = text[end:end + 12]
             counted = re.match(r"\s*[（(]?\s*[\u4e00-\u9fff]{0,3}\d+(?:\.\d+)?\s*(?:套|户|栋|亩|间)", nxt) \
                 or re.match(r"\s*[（(][^（）()]{2,8}[)）]", nxt)
-            if suffix in self.weak_sites and not (has_phase or counted):
-                continue
+            weak = suffix in self.weak_sites and not (has_phase or counted)
             listed = re.match(r"\s*(?:[、，,；;。）)]|等|\d|[（(])", nxt) or end >= len(text)
             a = self._run_start(text, m.start(), allow_break=False)
             span = self._left_edge(text, a, end, site=True, suffix_at=m.start())
@@ -236,12 +247,13 @@ class ProjectTagger:
             named_after_verb = has_phase and self._stop_before(text, span[0])
             if not (listed or counted or named_after_verb or (before == "、" and not text[span[0] - 2:span[0] - 1].isdigit())):
                 continue
-            if not self._specific(text[span[0]:span[1]], strict=False, strip=self.site_re):
-                continue
             if not (before in "、，,：:；;（(\n\t 。" or before.isdigit() or self._stop_before(text, span[0], short=True)):
                 continue
             name = text[span[0]:span[1]]
             if len(name) > 24 or not self._acceptable(name, need_suffix=False, site=True):
+                continue
+            if weak or not self._specific(name, strict=False, strip=self.site_re):
+                yield _Name(*span, "candidate")
                 continue
             yield _Name(*span, "site")
             yield from self._alias(text, span[1])
@@ -283,10 +295,123 @@ class ProjectTagger:
             name = text[span[0]:span[1]]
             if re.search(r"\d+\s*个\s*$", text[max(0, span[0] - 6):span[0]]):
                 continue  # 47个经开区项目: a category that is counted, not a name
-            if not 5 <= len(name) <= 22 or not self._acceptable(name, need_suffix=True) \
-                    or not self._specific(name, strict=True):
+            if not 4 <= len(name) <= 30 or not self._acceptable(name, need_suffix=True):
                 continue
-            yield _Name(*span, "prose")
+            if 5 <= len(name) <= 22 and self._specific(name, strict=True):
+                yield _Name(*span, "prose")
+            elif len(name) >= 5 and self._plausible(name):
+                yield _Name(*span, "candidate")
+
+    def _coordinated(self, text: str, anchors: list[_Name], kind: str, lists: bool) -> list[_Name]:
+        """Items listed with a name (北京公馆、古城南路、辰州中央广场回迁安置) and, with ``lists``,
+        before 等 and a project word (机械化、大米厂等棚户区改造民生项目): coordinated items are
+        of one kind."""
+        out: list[_Name] = []
+        taken = {(n.start, n.end) for n in anchors}
+        queue = [(n.start, n.end) for n in anchors if n.kind not in self.cfg["unlisted_kinds"]]
+        if lists:
+            for m in re.finditer("等", text):
+                if re.match(self.cfg["listed_before"], text[m.end():m.end() + 16]):
+                    items = self._list_items(text, m.start())
+                    # a list of programmes (工业强基、智能制造等重大工程) names no site: skip it
+                    if any(self._site_like(text[a:b]) for a, b in items):
+                        for item in items:
+                            if not any(item[0] < d and c < item[1] for c, d in taken):
+                                taken.add(item)
+                                out.append(_Name(*item, kind))
+        while queue:
+            a, b = queue.pop()
+            a = self._place_before(text, a)
+            numbered = a > 1 and text[a - 1] == "、" and text[a - 2].isdigit()  # 1、X: a marker, not a list
+            for item in (self._item_before(text, a - 1) if a and text[a - 1] in "、和及与" and not numbered else None,
+                         self._item_after(text, b + 1) if b < len(text) and text[b] in "、和及与" else None):
+                if item and not any(item[0] < d and c < item[1] for c, d in taken):
+                    taken.add(item)
+                    queue.append(item)
+                    out.append(_Name(*item, kind))
+        return out
+
+    def _list_items(self, text: str, end: int) -> list[tuple[int, int]]:
+        """The items of the list that ends at ``end`` (A、B和C等), last first."""
+        items = []
+        item = self._item_before(text, end)
+        while item and item not in items:
+            items.append(item)
+            a = self._place_before(text, item[0])
+            if not (a > 1 and text[a - 1] in "、和及与" and not text[a - 2].isdigit()):
+                break
+            item = self._item_before(text, a - 1)
+        return items
+
+    def _site_like(self, name: str) -> bool:
+        """Does an item name a place or a work (大米厂, 谷山片区, 京沪高铁) rather than a programme?"""
+        if name[-1] in self.place_chars or self._ends_like_name(name):
+            return True
+        return any(flag in _NAMED_FLAGS for _, flag in _words(name))
+
+    def _place_before(self, text: str, a: int) -> int:
+        """Where an item starts when a place was cut off its name (、岳麓街道|湘江科创基地)."""
+        for k in range(2, 8):
+            if a - k >= 1 and text[a - k - 1] == "、":
+                p = self.place_re.fullmatch(text, a - k, a)
+                return a - k if p and self._is_place(p.group(0), text[a:a + 6]) else a
+        return a
+
+    def _item_before(self, text: str, end: int) -> Optional[tuple[int, int]]:
+        """The listed item that ends at ``end``: after the last stop word, year or place."""
+        if end and text[end - 1] in ")）":  # 湘江科创基地三期（1078亩二期）等: the remark is not the name
+            opener = max(text.rfind("(", 0, end), text.rfind("（", 0, end))
+            if opener >= 0 and end - opener <= 16:
+                end = opener
+        a = end
+        while a > 0 and end - a < 24 and _NAME_CHAR.match(text[a - 1]) and text[a - 1] not in "、等":
+            a -= 1
+        span = self._left_edge(text, a, end, site=True)
+        if not span:
+            return None
+        named = any(text[span[0]:span[1]].endswith(x) for x in self.suffixes)  # 征收工作经费 keeps its verb
+        span = (self._after_leading_stop(text, span[0], span[1], verbs=not named), span[1])  # 加紧南水北调
+        pos = span[0]
+        for w, _ in _words(text[span[0]:span[1]]):
+            pos += len(w)
+            if w in self.soft_stops:  # 西气东输和三峡输变电: the last item starts after the conjunction
+                span = (pos, span[1])
+        return span if self._listable(text[span[0]:span[1]]) else None
+
+    def _item_after(self, text: str, a: int) -> Optional[tuple[int, int]]:
+        """The listed item that starts at ``a``; an item that runs on into its sentence
+        (辰州中央广场回迁安置) ends after its last name-like ending."""
+        b = a
+        while b < len(text) and b - a < 24 and _NAME_CHAR.match(text[b]) and text[b] not in "、等":
+            b += 1
+        pos, end, ran_on = a, a, False
+        for w, _ in _words(text[a:b]):
+            if (w in self.left_stops and len(w) > 1) or w in self.soft_stops:
+                ran_on = True
+                break
+            pos += len(w)
+            end = pos
+        ends = self.suffixes + self.site_suffixes
+        if ran_on or end == b and b < len(text) and text[b] not in "、，,。；;：:）)\n\t 等":
+            while end > a and text[end - 1] not in self.place_chars and not any(text[a:end].endswith(x) for x in ends):
+                end -= 1
+        a, end = self._strip(text, a, end, places=True)
+        return (a, end) if end - a >= 2 and self._listable(text[a:end]) else None
+
+    def _plausible(self, name: str) -> bool:
+        """Could a name the rules doubt still be one: it does not start with a verb or
+        adverb (督促项目, 谋划好项目) and says more than the words every project shares."""
+        words = _words(re.sub("(?:" + self.suffix_re.pattern + ")$", "", name))
+        if not words or words[0][1] in self.not_first:
+            return False
+        return any(w not in self.generic_words and w not in self.scope for w, _ in words)
+
+    def _listable(self, name: str) -> bool:
+        compact = re.sub(r"\s+", "", name)
+        return 2 <= len(compact) <= 20 and bool(re.match(r"[\u4e00-\u9fffA-Za-z]", compact)) \
+            and compact[-1] not in self.cfg["not_listed_endings"] \
+            and compact not in self.generic and not self._has_stop(compact) \
+            and not re.search(r"\d+(?:\.\d+)?(?:万元|元|%|个|户|套|亩|栋|人)", compact)
 
     def _mentions(self, text: str, names: list[_Name]) -> Iterator[_Name]:
         """Every other mention of a name found by position or wording (layout breaks allowed inside)."""
@@ -471,7 +596,8 @@ class ProjectTagger:
     @staticmethod
     def _entity(nt: NormalisedText, n: _Name) -> Entity:
         o = nt.to_original(n.start, n.end)
-        confidence = {"field": 0.95, "title": 0.9, "heading": 0.85, "mention": 0.85, "site": 0.8, "prose": 0.7}[n.kind]
+        confidence = {"field": 0.95, "title": 0.9, "heading": 0.85, "mention": 0.85, "site": 0.8, "prose": 0.7,
+                      "listed": 0.6, "candidate": 0.3}[n.kind]
         return Entity(start=o.start, end=o.end, label="PROJECT", text=o.text, source="rules", confidence=confidence)
 
 

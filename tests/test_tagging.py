@@ -228,3 +228,28 @@ def test_every_mention_of_a_found_name(projects):
 ])
 def test_generic_mentions_are_not_projects(projects, text):
     assert names(projects, text) == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    # items listed before 等 and a project word are names of one kind (seed 000, GUIDELINES.md section 1)
+    ("加快完成机械化、大米厂等棚户区改造民生项目扫尾和遗留问题化解。", ["机械化", "大米厂"]),
+    # places before each item are cut off, a remark in brackets is not part of the name (seed 002)
+    ("特别是望岳街道谷山片区、坪塘街道融城小镇、西湖街道双塘路、岳麓街道湘江科创基地三期（1078亩二期）等省、市重点项目均在短时间内完成",
+     ["谷山片区", "融城小镇", "双塘路", "湘江科创基地三期"]),
+    # items listed beside a listed site share its kind
+    ("已完成项目4个（配套一号地块、枫四路、市政花园、华锐科创园）", ["配套一号地块", "枫四路", "市政花园", "华锐科创园"]),
+])
+def test_items_listed_with_names_are_names(projects, text, expected):
+    assert names(projects, text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "推进工业强基、智能制造、绿色制造等重大工程。",          # programmes, not sites
+    "尤其是建设办、建宁办、枫溪办等项目任务重的单位。",        # offices
+])
+def test_lists_of_programmes_or_offices_are_not_projects(projects, text):
+    assert names(projects, text) == []
+
+
+def test_a_numbered_item_is_not_listed_with_the_word_before_its_marker(projects):
+    assert names(projects, "共有5个项目1、烈士纪念设施维修项目：预算100万元") == ["烈士纪念设施维修项目"]
