@@ -89,3 +89,21 @@ def test_silver_labels_come_from_the_rules_and_stay_apart(tmp_path):
     project = text.index("正清路延长线项目")
     assert exs[0]["loss_mask"][project] == 0 and exs[0]["loss_mask"][0] == 1
     assert to_dataset(exs).features["ner_tags"].feature.names == bio_names()
+
+
+def test_candidate_hints_mark_only_the_names_the_rules_doubt():
+    from pipeline.model.dataset import HINT_TYPES, hints_for
+    from pipeline.normalising import normalise
+    from pipeline.projects import ProjectTagger
+    # 国家重点投资项目 says nothing specific: the rules do not tag it, but hint it as a candidate
+    text = "京沪高铁、西气东输和三峡输变电等一批国家重点投资项目陆续兴建。"
+    tagger = ProjectTagger()
+    sure = tagger(normalise(text))
+    doubted = tagger.candidates(normalise(text))
+    assert [e.text for e in sure] == ["京沪高铁", "西气东输", "三峡输变电"]
+    assert [e.text for e in doubted] == ["国家重点投资项目"]
+    plain, hinted = hints_for(text, sure), hints_for(text, sure, candidates=True)
+    a = text.index("国家")
+    assert plain[a:a + 8] == [0] * 8
+    assert hinted[a:a + 8] == [HINT_TYPES] + [HINT_TYPES + 1] * 7
+    assert [h for i, h in enumerate(hinted) if not a <= i < a + 8] == [h for i, h in enumerate(plain) if not a <= i < a + 8]

@@ -42,12 +42,31 @@ def tags_for(text: str, entities: Iterable[Entity], labels: Optional[Sequence[st
 
 
 HINT_TYPES = 9  # the rules' own BIO tag at each character (same ids as configs/labels.yaml bio)
+CANDIDATE_TYPES = 2  # B and I of a PROJECT candidate (ProjectTagger.candidates), after the rule tags
 
 
-def hints_for(text: str, entities: Iterable[Entity]) -> list[int]:
-    """Token type per character: the BIO tag id of the rules' entity there (0 = O)."""
+def hints_for(text: str, entities: Iterable[Entity], candidates: bool = False) -> list[int]:
+    """Token type per character: the BIO tag id of the rules' entity there (0 = O); with
+    ``candidates``, the names the rules doubt get their own two types where no entity is."""
     index = {n: i for i, n in enumerate(bio_names())}
-    return [index.get(t, 0) for t in tags_for(text, entities)]
+    types = [index.get(t, 0) for t in tags_for(text, entities)]
+    if candidates:
+        for e in _project_candidates(text):
+            if all(t == 0 for t in types[e.start:e.end]):
+                types[e.start:e.end] = [HINT_TYPES] + [HINT_TYPES + 1] * (e.end - e.start - 1)
+    return types
+
+
+def _project_candidates(text: str) -> list[Entity]:
+    from ..normalising import normalise
+    from ..projects import ProjectTagger
+    global _CANDIDATE_TAGGER
+    if _CANDIDATE_TAGGER is None:
+        _CANDIDATE_TAGGER = ProjectTagger()
+    return _CANDIDATE_TAGGER.candidates(normalise(text))
+
+
+_CANDIDATE_TAGGER = None
 
 
 def spans_from_tags(tags: Sequence[str]) -> list[tuple[int, int, str]]:
@@ -95,12 +114,12 @@ def _examples(doc: Document, tags: list[str], size: int, stride: int, source: st
 
 
 def gold_examples(docs: Sequence[Document], size: int, stride: int,
-                  rule_entities: Optional[dict[str, list[Entity]]] = None) -> list[dict]:
+                  rule_entities: Optional[dict[str, list[Entity]]] = None, candidates: bool = False) -> list[dict]:
     """Windows of gold documents; ``rule_entities`` (doc id -> the rules' entities) fill ``hints``."""
     labels = entity_labels()
     out = []
     for d in docs:
-        hints = hints_for(d.text, rule_entities[d.id]) if rule_entities is not None else None
+        hints = hints_for(d.text, rule_entities[d.id], candidates) if rule_entities is not None else None
         out += _examples(d, tags_for(d.text, d.entities, labels), size, stride, "gold", 1.0, hints=hints)
     return out
 

@@ -88,6 +88,7 @@ class ModelTagger:
         self.encoder = CharEncoder.from_tokenizer(tokenizer)
         self.id2label = {int(k): v for k, v in model.config.id2label.items()}
         self.rule_hints = bool(getattr(model.config, "jixiao_rule_hints", False))
+        self.candidate_hints = bool(getattr(model.config, "jixiao_candidate_hints", False))
         self._rules = None
         max_pos = getattr(model.config, "max_position_embeddings", 512)
         trained = getattr(model.config, "jixiao_window", None) or 256
@@ -105,7 +106,7 @@ class ModelTagger:
             if self._rules is None:
                 self._rules = Pipeline.from_config({"components": [{"name": "rule_tagger"}, {"name": "project_tagger"}]})
             rule_entities = [self._rules(Document(id="hint", text=t)).entities for t in texts]
-        return [hints_for(t, ents) for t, ents in zip(texts, rule_entities)]
+        return [hints_for(t, ents, self.candidate_hints) for t, ents in zip(texts, rule_entities)]
 
     def probabilities(self, texts: Sequence[str], rule_entities=None):
         """Per-character tag probabilities (numpy ``len(text) x n_tags``) for each text;

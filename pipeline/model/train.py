@@ -41,6 +41,7 @@ class TrainSettings:
     threads: int = 2
     bf16: bool = True
     rule_hints: bool = True
+    candidate_hints: bool = False
     hint_dropout: float = 0.0
     eval_every: int = 0
     max_steps: Optional[int] = None
@@ -90,7 +91,7 @@ def init_model(settings: TrainSettings, texts: Sequence[str], log: Callable = pr
         tok = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
         model = AutoModelForTokenClassification.from_pretrained(
             str(base), num_labels=len(names), id2label=id2label, label2id=label2id, local_files_only=True)
-        return _with_hint_types(model, settings.rule_hints), tok
+        return _with_hint_types(model, settings.rule_hints, settings.candidate_hints), tok
     if base is not None:
         log(f"base {base} not found (run `jixiao pretrain`); training from scratch")
     from .pretrain import make_tokenizer
@@ -102,29 +103,31 @@ def init_model(settings: TrainSettings, texts: Sequence[str], log: Callable = pr
                      num_attention_heads=s["num_heads"], intermediate_size=s["intermediate_size"],
                      max_position_embeddings=s["max_position"], pad_token_id=vocab.index("[PAD]"),
                      num_labels=len(names), id2label=id2label, label2id=label2id)
-    return _with_hint_types(BertForTokenClassification(cfg), settings.rule_hints), tok
+    return _with_hint_types(BertForTokenClassification(cfg), settings.rule_hints, settings.candidate_hints), tok
 
 
-def _with_hint_types(model, on: bool):
-    """Widen the token-type embedding to the rule-hint types."""
+def _with_hint_types(model, on: bool, candidates: bool = False):
+    """Widen the token-type embedding to the rule-hint types (and the candidate types)."""
     import torch
-    from .dataset import HINT_TYPES, bio_names
+    from .dataset import CANDIDATE_TYPES, HINT_TYPES, bio_names
     assert HINT_TYPES == len(bio_names())
     model.config.jixiao_rule_hints = bool(on)
+    model.config.jixiao_candidate_hints = bool(on and candidates)
     if not on:
         return model
+    n_types = HINT_TYPES + (CANDIDATE_TYPES if candidates else 0)
     emb = model.get_input_embeddings()
     types = getattr(model.base_model.embeddings, "token_type_embeddings", None)
     if types is None:
         raise ValueError("rule_hints needs a model with token type embeddings (BERT-style)")
-    if types.num_embeddings < HINT_TYPES:
-        new = torch.nn.Embedding(HINT_TYPES, emb.embedding_dim)
+    if types.num_embeddings < n_types:
+        new = torch.nn.Embedding(n_types, emb.embedding_dim)
         with torch.no_grad():  # distinct, salient rows: the hints are visible from the first step
             g = torch.Generator().manual_seed(0)
-            new.weight[:] = types.weight[0] + 0.2 * torch.randn(HINT_TYPES, emb.embedding_dim, generator=g)
+            new.weight[:] = types.weight[0] + 0.2 * torch.randn(n_types, emb.embedding_dim, generator=g)
             new.weight[0] = types.weight[0]
         model.base_model.embeddings.token_type_embeddings = new
-        model.config.type_vocab_size = HINT_TYPES
+        model.config.type_vocab_size = n_types
     return model
 
 
@@ -224,7 +227,7 @@ def training_sets(settings: TrainSettings, docs: Sequence[Document], silver_docs
     if settings.rule_hints and rule_entities is None:
         rule_entities = _rule_entities(docs)
     sets = [to_dataset(gold_examples(docs, settings.window, settings.stride,
-                                     rule_entities if settings.rule_hints else None))]
+                                     rule_entities if settings.rule_hints else None, settings.candidate_hints))]
     if settings.silver and silver_docs:
         s = SilverSettings(**settings.silver)
         sets.append(to_dataset(silver_examples(silver_docs, s, settings.window, settings.stride)))
