@@ -45,8 +45,11 @@ def write_card(model_dir: Path, cv_path: Path, bench_path: Optional[Path] = None
         "and space are the tokens `[NL]`, `[TAB]`, `[SPACE]`; `##0`..`##9` let a word-piece tokenizer "
         "loaded from this directory split numbers digit by digit.",
         "- Rule hints: the rules' own BIO tag at each character is the model's token type "
-        "(`token_type_ids`, 9 types; `jixiao_rule_hints` in config.json), so the model learns where to "
-        "trust the rules; `ModelTagger` runs the rules itself when the caller gives no entities.",
+        f"(`token_type_ids`, {cfg.get('type_vocab_size')} types; `jixiao_rule_hints` in config.json), so the model "
+        "learns where to trust the rules; `ModelTagger` runs the rules itself when the caller gives no entities."
+        + (" With `jixiao_candidate_hints`, the names the rules doubt and do not output "
+           "(`ProjectTagger.candidates`: unspecific X项目, unmarked sites, items listed beside them) have two "
+           "types of their own, and the model judges them." if cfg.get("jixiao_candidate_hints") else ""),
         f"- Labels: {', '.join(cfg['id2label'][str(i)] for i in range(len(cfg['id2label'])))}.",
         "- Load offline: `AutoModelForTokenClassification.from_pretrained(dir, local_files_only=True)`; "
         "use `pipeline.model.infer.ModelTagger(dir)` for documents of any length.",
@@ -80,10 +83,11 @@ def write_card(model_dir: Path, cv_path: Path, bench_path: Optional[Path] = None
                   "in its training); entities scored strictly (span and label) with `pipeline.evaluation.score`, "
                   "pooled over all held-out documents; facts as in GUIDELINES.md section 4. "
                   f"Policies: {json.dumps(cv['policies'], ensure_ascii=False)}.", "", cv_table(cv), "",
-                  f"Best by micro F1: `{cv['best']}`; configs/pipeline.yaml follows it (the model_tagger "
-                  "component runs only where a pipeline config lists it, with the best model-using policy "
-                  "of configs/model.yaml). The rules were written while reading this same gold, so their "
-                  "row is a development score, not a held-out one; the model's rows are held-out. "
+                  f"Best by micro F1 (a tie goes to the rules, which do not run the model): `{cv['best']}`; "
+                  "configs/pipeline.yaml follows it (the model_tagger component runs only where a pipeline "
+                  "config lists it, with the best model-using policy of configs/model.yaml). The rules were "
+                  "written while reading this same gold, so their row is a development score, not a held-out "
+                  "one; the model is held-out (it never trained on the documents it is scored on). "
                   f"Cross-validation took {cv['seconds'] / 60:.0f} minutes on 2 shared CPU cores."]
     if bench_path and _abs(Path(bench_path)).exists():
         bench = json.loads(_abs(Path(bench_path)).read_text())
