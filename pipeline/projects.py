@@ -10,7 +10,10 @@ Precision first (the learned tagger adds recall).  A name is taken where
 - in prose, it ends in 项目/工程 and holds a specific word (a place, a road, a proper name),
   as in 正清路延长线项目, 火车站提质改造项目;
 
-and every later mention of a name found so is a PROJECT too.  Leading years and
+and every later mention of a name found so is a PROJECT too, as are the items listed beside a
+name found so, or before 等 and a project word (机械化、大米厂等棚户区改造民生项目).
+Names the rules doubt (unspecific X项目, sites with no count or phase) are not output; they
+are ``candidates`` that the learned tagger gets as hints and judges.  Leading years and
 administrative places (汤阴县, 2023年度) are cut off; verbs and prepositions never start
 a name; generic mentions (该项目, 老旧小区, 基建工程项目) are not names.
 """
@@ -322,8 +325,7 @@ class ProjectTagger:
         while queue:
             a, b = queue.pop()
             a = self._place_before(text, a)
-            numbered = a > 1 and text[a - 1] == "、" and text[a - 2].isdigit()  # 1、X: a marker, not a list
-            for item in (self._item_before(text, a - 1) if a and text[a - 1] in "、和及与" and not numbered else None,
+            for item in (self._item_before(text, a - 1) if _joined_on_left(text, a) else None,
                          self._item_after(text, b + 1) if b < len(text) and text[b] in "、和及与" else None):
                 if item and not any(item[0] < d and c < item[1] for c, d in taken):
                     taken.add(item)
@@ -338,7 +340,7 @@ class ProjectTagger:
         while item and item not in items:
             items.append(item)
             a = self._place_before(text, item[0])
-            if not (a > 1 and text[a - 1] in "、和及与" and not text[a - 2].isdigit()):
+            if not _joined_on_left(text, a):
                 break
             item = self._item_before(text, a - 1)
         return items
@@ -609,6 +611,11 @@ def _words(s: str) -> tuple[tuple[str, str], ...]:
 def _freq(w: str) -> Optional[int]:
     from .segmenting import _jieba
     return _jieba().get_FREQ(w)
+
+
+def _joined_on_left(text: str, a: int) -> bool:
+    """Is the item at ``a`` the later one of a list (A、B / A和B)?  1、X is a numbered item instead."""
+    return a > 1 and text[a - 1] in "、和及与" and not (text[a - 1] == "、" and text[a - 2].isdigit())
 
 
 def _non_overlapping(names: list[_Name]) -> list[_Name]:
