@@ -60,6 +60,7 @@ class ProjectTagger:
     def __init__(self, config: Optional[dict] = None):
         cfg = config or load_config("projects")
         self.cfg = cfg
+        self._last: Optional[tuple[str, tuple[list[_Name], list[_Name]]]] = None
         self.suffixes = sorted(cfg["suffixes"], key=len, reverse=True)
         self.site_suffixes = sorted(cfg["site_suffixes"], key=len, reverse=True)
         self.weak_sites = set(cfg["weak_site_suffixes"])
@@ -97,6 +98,10 @@ class ProjectTagger:
         return [self._entity(nt, n) for n in self._names(nt.text)[1]]
 
     def _names(self, text: str) -> tuple[list[_Name], list[_Name]]:
+        """(names, candidates) of a text; the last text's are kept, because the model's hints ask
+        for the candidates of the text whose names the pipeline has just found."""
+        if self._last is not None and self._last[0] == text:
+            return self._last[1]
         found: list[_Name] = []
         for finder in (self._field_names, self._evaluated_names, self._title_lines, self._heading_names,
                        self._budget_lines, self._site_names, self._prose_names):
@@ -107,7 +112,9 @@ class ProjectTagger:
         names = _non_overlapping(names + self._coordinated(text, names, "listed", lists=True))
         doubted = _non_overlapping(names + [n for n in found if n.kind == "candidate"])
         doubted += self._coordinated(text, doubted, "candidate", lists=False)
-        return names, [n for n in _non_overlapping(doubted) if n.kind == "candidate"]
+        result = names, [n for n in _non_overlapping(doubted) if n.kind == "candidate"]
+        self._last = (text, result)
+        return result
 
     # -- names by position ---------------------------------------------------------------
     def _field_names(self, text: str) -> Iterator[_Name]:
@@ -601,6 +608,12 @@ class ProjectTagger:
         confidence = {"field": 0.95, "title": 0.9, "heading": 0.85, "mention": 0.85, "site": 0.8, "prose": 0.7,
                       "listed": 0.6, "candidate": 0.3}[n.kind]
         return Entity(start=o.start, end=o.end, label="PROJECT", text=o.text, source="rules", confidence=confidence)
+
+
+@lru_cache(maxsize=1)
+def default_tagger() -> ProjectTagger:
+    """The tagger of ``configs/projects.yaml``, shared by the pipeline component and the model's hints."""
+    return ProjectTagger()
 
 
 @lru_cache(maxsize=4096)

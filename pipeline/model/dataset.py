@@ -59,14 +59,8 @@ def hints_for(text: str, entities: Iterable[Entity], candidates: bool = False) -
 
 def _project_candidates(text: str) -> list[Entity]:
     from ..normalising import normalise
-    from ..projects import ProjectTagger
-    global _CANDIDATE_TAGGER
-    if _CANDIDATE_TAGGER is None:
-        _CANDIDATE_TAGGER = ProjectTagger()
-    return _CANDIDATE_TAGGER.candidates(normalise(text))
-
-
-_CANDIDATE_TAGGER = None
+    from ..projects import default_tagger
+    return default_tagger().candidates(normalise(text))
 
 
 def spans_from_tags(tags: Sequence[str]) -> list[tuple[int, int, str]]:
