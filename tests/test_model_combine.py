@@ -68,3 +68,12 @@ def test_propagation_tags_every_occurrence_of_a_found_name():
     out = propagate(text, [_ent(text, "藕塘安置小区", "PROJECT")], min_chars=4)
     assert sorted((e.start, e.end) for e in out) == [(0, 6), (11, 17)]
     assert all(text[e.start:e.end] == e.text for e in out)
+
+
+@pytest.mark.parametrize("policy", ["model", "merged"])
+def test_a_one_character_model_project_is_not_a_name(policy):
+    # GUIDELINES: a PROJECT is the proper name of a project or site; 太 alone (of 太平洋) is none
+    text = "积极参与亚太经合组织会议，虹其采砂场已关闭。"
+    model = [_ent(text, "太", "PROJECT"), _ent(text, "虹其", "PROJECT")]
+    out = combine(text, [], model, Policy(policy, min_confidence=0.5))
+    assert [e.text for e in out] == ["虹其"]

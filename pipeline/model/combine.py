@@ -6,6 +6,9 @@
   where no rule entity overlaps them (only when their value and unit can be parsed); with
   ``rule_min_confidence`` below 1, the rules' surest PROJECTs stay and the model adds the rest.
 
+``min_project_chars``: no proper name is one character long; the model trained on all gold
+marks 太 of 太常粮油仓库 as a name wherever 太 stands (太平洋, 亚太), so its shorter PROJECTs are dropped.
+
 ``propagate_projects``: a report names its projects again and again (GUIDELINES: every
 occurrence is annotated), so a PROJECT the model found once is also tagged where the same
 name recurs in the document and nothing else holds those characters.
@@ -34,6 +37,7 @@ class Policy:
     propagate_projects: bool = False
     rule_min_confidence: float = 1.01  # rule entities of model_labels this sure are kept (1.01: none)
     min_propagated_chars: int = 4
+    min_project_chars: int = 2
 
     def __post_init__(self):
         if self.name not in POLICIES:
@@ -103,7 +107,8 @@ def combine(text: str, rule_entities: Sequence[Entity], model_entities: Sequence
     """The entity list a policy keeps; entities never overlap in the result."""
     if policy.name == "rules":
         return list(rule_entities)
-    model = [e for e in model_entities if e.confidence >= policy.min_confidence]
+    model = [e for e in model_entities if e.confidence >= policy.min_confidence
+             and (e.label != "PROJECT" or len(e.text.strip()) >= policy.min_project_chars)]
     if policy.propagate_projects:
         model = propagate(text, model, policy.min_propagated_chars)
     if policy.name == "model":

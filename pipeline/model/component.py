@@ -32,7 +32,8 @@ def policy_from(cfg: dict) -> Policy:
                   model_numbers_min_confidence=float(cfg.get("model_numbers_min_confidence", 0.8)),
                   propagate_projects=bool(cfg.get("propagate_projects", False)),
                   rule_min_confidence=float(cfg.get("rule_min_confidence", 1.01)),
-                  min_propagated_chars=int(cfg.get("min_propagated_chars", 4)))
+                  min_propagated_chars=int(cfg.get("min_propagated_chars", 4)),
+                  min_project_chars=int(cfg.get("min_project_chars", 2)))
 
 
 def from_settings(**settings) -> ModelComponent:
