@@ -229,7 +229,7 @@ class Reporter:
 # ----------------------------------------------------------------------------- local engine
 
 
-def _worker_main(conn, config: Optional[str], name: str) -> None:
+def _worker_main(conn, config: Optional[str], name: str, threads: int) -> None:
     """A worker: load the pipeline once, then extract whatever arrives until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides how to stop
     from .language import Pipeline
@@ -238,6 +238,8 @@ def _worker_main(conn, config: Optional[str], name: str) -> None:
     except Exception as exc:  # a broken config or model: the parent stops the run and says why
         conn.send(("cannot load the pipeline", f"{type(exc).__name__}: {exc}"))
         return
+    if "torch" in sys.modules:  # the model's threads: the workers share the cores, not multiply them
+        sys.modules["torch"].set_num_threads(threads)
     conn.send(("ready", None))
     while True:
         try:
@@ -251,10 +253,10 @@ def _worker_main(conn, config: Optional[str], name: str) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx, config: Optional[str], number: int):
+    def __init__(self, ctx, config: Optional[str], number: int, threads: int):
         self.name = f"w{number}"
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, config, self.name), daemon=True,
+        self.proc = ctx.Process(target=_worker_main, args=(child, config, self.name, threads), daemon=True,
                                 name=f"jixiao-batch-{self.name}")
         self.proc.start()
         child.close()
@@ -352,7 +354,8 @@ def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: 
     buffer: list[ResultBatch] = []
     counter = [0]
     startup_deaths = [0]
-    pool = [_Worker(ctx, config, i) for i in range(workers)]
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    pool = [_Worker(ctx, config, i, threads) for i in range(workers)]
     seq = 0
     last_commit = time.perf_counter()
 
@@ -415,7 +418,7 @@ def run_local(items: Iterator[Item], store: BatchStore, workers: int, settings: 
                 raise PipelineLoadError(f"workers die while starting ({cause}), {startup_deaths[0]} times in a row")
         summary.worker_restarts += 1
         counter[0] += 1
-        pool[pool.index(w)] = _Worker(ctx, config, workers + counter[0] - 1)
+        pool[pool.index(w)] = _Worker(ctx, config, workers + counter[0] - 1, threads)
 
     try:
         while True:
@@ -519,6 +522,8 @@ class RayExtractor:
         from .language import Pipeline
         self.nlp = Pipeline.from_config(config)
         self.name = f"ray-{os.getpid()}"
+        if "torch" in sys.modules:  # one CPU per actor (num_cpus=1): the model gets one thread
+            sys.modules["torch"].set_num_threads(1)
 
     def __call__(self, batch) -> dict:
         import pickle
