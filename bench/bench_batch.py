@@ -11,6 +11,11 @@ From the 1-worker run's CPU per document it prints the speed-up that 2 workers c
 
     .venv/bin/python bench/bench_batch.py                 # N = 100, 1000, 5000
     .venv/bin/python bench/bench_batch.py --sizes 100 500 --engines local1 local2
+    .venv/bin/python bench/bench_batch.py --config configs/pipeline-rules.yaml   # without the model
+
+The 1-worker run gives its worker all cores' torch threads, the 2-worker run one each
+(``cores // workers``), so with the model the measured 1 -> 2 ratio starts from a worker that
+already uses the second core for its matrix products.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Optional
 
 import psutil
 
@@ -75,12 +81,12 @@ class PeakSampler(threading.Thread):
             self.stop.wait(0.05)
 
 
-def run_once(archive: Path, engine: str, work: Path) -> dict:
+def run_once(archive: Path, engine: str, work: Path, config: Optional[str] = None) -> dict:
     db = work / f"{engine}.duckdb"
     env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0", HOME=str(work / "home"), RAY_TMPDIR=str(work / "ray"))
     (work / "home").mkdir(exist_ok=True)
     cmd = [str(ROOT / ".venv/bin/jixiao"), "batch", str(archive), "--db", str(db), "--progress", "none",
-           *ENGINES[engine]]
+           *ENGINES[engine], *(["--config", config] if config else [])]
     t0 = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
@@ -107,6 +113,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
     ap.add_argument("--engines", nargs="+", default=list(ENGINES), choices=list(ENGINES))
+    ap.add_argument("--config", default=None, help="pipeline config (default configs/pipeline.yaml)")
     args = ap.parse_args()
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f} (other processes share the cores)")
     print(f"{'N':>6} {'engine':<7} {'docs/s':>8} {'chars/s':>10} {'run s':>7} {'wall s':>7} "
@@ -119,7 +126,7 @@ def main() -> None:
             archive = work / f"reports-{n}.tar.gz"
             build_archive(n, archive)
             for engine in args.engines:
-                r = run_once(archive, engine, work)
+                r = run_once(archive, engine, work, args.config)
                 r["n"] = n
                 rows.append(r)
                 print(f"{n:>6} {engine:<7} {r['docs_s']:>8.1f} {r['chars_s']:>10,.0f} {r['seconds']:>7.1f} "
