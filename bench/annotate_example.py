@@ -88,7 +88,7 @@ def ranking_check(gold: dict) -> dict:
     from pipeline.annotate.rank import rule_score
     from pipeline.doc import Document
     from pipeline.language import Pipeline
-    nlp = Pipeline.from_config("configs/pipeline-rules.yaml")  # the rules' errors, not the shipped model's
+    nlp = Pipeline.from_config("pipeline-rules")  # the rules' errors, not the shipped model's
     dens, errs = [], []
     for g in gold.values():
         pred = nlp(Document(id=g["id"], text=g["text"]))
