@@ -10,6 +10,7 @@ fragments.  Each entity gets a confidence: the mean probability of its character
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
@@ -83,7 +84,9 @@ class ModelTagger:
             tokenizer = AutoTokenizer.from_pretrained(str(d), local_files_only=True)
         model.eval()
         if self.settings.quantize == "dynamic-int8":
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            with warnings.catch_warnings():  # torch 2.10+ warns that this API moves to torchao; it still works
+                warnings.simplefilter("ignore")
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         self.model = model
         self.encoder = CharEncoder.from_tokenizer(tokenizer)
         self.id2label = {int(k): v for k, v in model.config.id2label.items()}
