@@ -77,3 +77,12 @@ def test_a_one_character_model_project_is_not_a_name(policy):
     model = [_ent(text, "太", "PROJECT"), _ent(text, "虹其", "PROJECT")]
     out = combine(text, [], model, Policy(policy, min_confidence=0.5))
     assert [e.text for e in out] == ["虹其"]
+
+
+def test_a_rule_name_kept_beside_the_model_stays_a_rule_name():
+    # rule_min_confidence 0: every rule PROJECT stays; the model only adds names where none is
+    text = "大米厂、北京公馆等棚户区改造项目"
+    rules = [_ent(text, "大米厂", "PROJECT", 0.6, "rules")]
+    model = [_ent(text, "大米厂", "PROJECT"), _ent(text, "北京公馆", "PROJECT")]
+    out = combine(text, rules, model, Policy("merged", rule_min_confidence=0.0))
+    assert [(e.text, e.source, e.confidence) for e in out] == [("大米厂", "rules", 0.6), ("北京公馆", "model", 0.99)]

@@ -115,9 +115,11 @@ def combine(text: str, rule_entities: Sequence[Entity], model_entities: Sequence
         return [v for v in (with_value(e, text) for e in model) if v is not None]
     kept = [e for e in rule_entities if e.label in NUMERIC_LABELS or e.label not in policy.model_labels
             or e.confidence >= policy.rule_min_confidence]
-    # a number inside a name is not an entity (配套三号地块): the model's PROJECT wins over it
+    # a number inside a name is not an entity (配套三号地块): the model's PROJECT wins over it; a rule
+    # PROJECT kept above stays (and keeps its provenance) even where the model found the same name
     names = [e for e in model if e.label == "PROJECT" and "PROJECT" in policy.model_labels]
-    kept = [k for k in kept if not any(n.start <= k.start and k.end <= n.end for n in names)]
+    kept = [k for k in kept if k.label not in NUMERIC_LABELS
+            or not any(n.start <= k.start and k.end <= n.end for n in names)]
     for e in sorted(model, key=lambda e: -e.confidence):
         if e.label in NUMERIC_LABELS and e.label not in policy.model_labels:
             if e.confidence < policy.model_numbers_min_confidence:
