@@ -28,31 +28,15 @@ sys.path.insert(0, str(ROOT))
 
 def batches(threads: int):
     """The model's input batches for the gold documents, exactly as ModelTagger builds them."""
-    import torch
     from pipeline.evaluation import load_documents
-    from pipeline.model.chars import windows
     from pipeline.model.dataset import rule_entities_of
     from pipeline.model.infer import InferenceSettings, ModelTagger
     docs = load_documents(ROOT / "annotations" / "gold")
     tagger = ModelTagger("models/jixiao-zh-char", InferenceSettings(threads=threads))
     rules = rule_entities_of(docs)
-    hints = tagger._hints([d.text for d in docs], [rules[d.id] for d in docs])
-    size, stride = tagger.window, tagger.stride
-    jobs = [(d.text[a:b], h[a:b]) for d, h in zip(docs, hints) for a, b in windows(len(d.text), size, stride)]
-    jobs.sort(key=lambda j: len(j[0]))
-    enc, out = tagger.encoder, []
-    for k in range(0, len(jobs), 32):
-        chunk = jobs[k:k + 32]
-        n = max(len(w) for w, _ in chunk) + 2
-        ids = torch.full((len(chunk), n), enc.pad_id, dtype=torch.long)
-        att, types = torch.zeros_like(ids), torch.zeros_like(ids)
-        for i, (w, h) in enumerate(chunk):
-            ids[i, :len(w) + 2] = torch.tensor([enc.cls_id] + enc.encode(w) + [enc.sep_id])
-            att[i, :len(w) + 2] = 1
-            if tagger.rule_hints:
-                types[i, 1:len(w) + 1] = torch.tensor(h)
-        out.append((ids, att, types))
-    return tagger.model, out, sum(len(w) for w, _ in jobs)
+    jobs = tagger.windows_of([d.text for d in docs], [rules[d.id] for d in docs])
+    data = [tagger.inputs(jobs[k:k + 32]) for k in range(0, len(jobs), 32)]
+    return tagger.model, data, sum(len(j[2]) for j in jobs)
 
 
 def torch_run(model, data, bf16: bool = False):

@@ -34,6 +34,9 @@ _CLOSERS = {"”": "“", ")": "(", "）": "（"}
 
 # how a name was found, strongest first: it wins an overlap against weaker kinds
 _PRIORITY = {"field": 0, "title": 1, "heading": 2, "mention": 3, "site": 4, "prose": 5, "listed": 6, "candidate": 7}
+# how sure a name of each kind is (Entity.confidence)
+_CONFIDENCE = {"field": 0.95, "title": 0.9, "heading": 0.85, "mention": 0.85, "site": 0.8, "prose": 0.7,
+               "listed": 0.6, "candidate": 0.3}
 _MEASURES = {"个", "项", "批", "户", "套", "栋", "家", "处", "宗", "亩", "人", "名", "年", "月", "日", "年度", "万元", "元"}
 _NAMED_FLAGS = ("ns", "nr", "nz", "nt", "nrt", "nrfg")
 _PLACE_FOLLOWERS = "年度省市县区镇乡州旗"  # a mention may follow a year or a place (汉阴县城西…项目)
@@ -605,9 +608,8 @@ class ProjectTagger:
     @staticmethod
     def _entity(nt: NormalisedText, n: _Name) -> Entity:
         o = nt.to_original(n.start, n.end)
-        confidence = {"field": 0.95, "title": 0.9, "heading": 0.85, "mention": 0.85, "site": 0.8, "prose": 0.7,
-                      "listed": 0.6, "candidate": 0.3}[n.kind]
-        return Entity(start=o.start, end=o.end, label="PROJECT", text=o.text, source="rules", confidence=confidence)
+        return Entity(start=o.start, end=o.end, label="PROJECT", text=o.text, source="rules",
+                      confidence=_CONFIDENCE[n.kind])
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ a ``loss_mask`` that switches off characters the silver labels cannot be trusted
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
@@ -118,11 +119,16 @@ def gold_examples(docs: Sequence[Document], size: int, stride: int,
     return out
 
 
+@lru_cache(maxsize=1)
+def rule_pipeline():
+    """The rule components alone: the source of the hints, in training and at inference."""
+    from ..language import Pipeline
+    return Pipeline.from_config({"components": [{"name": "rule_tagger"}, {"name": "project_tagger"}]})
+
+
 def rule_entities_of(docs: Sequence[Document]) -> dict[str, list[Entity]]:
     """The rule components' entities for each document (the hints' source)."""
-    from ..language import Pipeline
-    nlp = Pipeline.from_config({"components": [{"name": "rule_tagger"}, {"name": "project_tagger"}]})
-    return {d.id: nlp(Document(id=d.id, text=d.text)).entities for d in docs}
+    return {d.id: rule_pipeline()(Document(id=d.id, text=d.text)).entities for d in docs}
 
 
 def silver_documents(settings: SilverSettings) -> list[Document]:

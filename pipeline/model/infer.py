@@ -92,7 +92,6 @@ class ModelTagger:
         self.id2label = {int(k): v for k, v in model.config.id2label.items()}
         self.rule_hints = bool(getattr(model.config, "jixiao_rule_hints", False))
         self.candidate_hints = bool(getattr(model.config, "jixiao_candidate_hints", False))
-        self._rules = None
         max_pos = getattr(model.config, "max_position_embeddings", 512)
         trained = getattr(model.config, "jixiao_window", None) or 256
         self.window = min(self.settings.window or trained, max_pos - 2)
@@ -100,46 +99,54 @@ class ModelTagger:
 
     def _hints(self, texts: Sequence[str], rule_entities) -> list[list[int]]:
         """Token types from the rules' entities (run here when the caller has none)."""
-        from .dataset import hints_for
+        from .dataset import hints_for, rule_pipeline
         if not self.rule_hints:
             return [[0] * len(t) for t in texts]
         if rule_entities is None:
             from ..doc import Document
-            from ..language import Pipeline
-            if self._rules is None:
-                self._rules = Pipeline.from_config({"components": [{"name": "rule_tagger"}, {"name": "project_tagger"}]})
-            rule_entities = [self._rules(Document(id="hint", text=t)).entities for t in texts]
+            rule_entities = [rule_pipeline()(Document(id="hint", text=t)).entities for t in texts]
         return [hints_for(t, ents, self.candidate_hints) for t, ents in zip(texts, rule_entities)]
+
+    def windows_of(self, texts: Sequence[str], rule_entities=None) -> list[tuple]:
+        """(text index, start, character ids, hints) of every window, shortest first so that
+        a batch pads little."""
+        hints = self._hints(texts, rule_entities)
+        jobs = []
+        for ti, t in enumerate(texts):
+            ids = self.encoder.encode(t)
+            for a, b in windows(len(t), self.window, self.stride):
+                if b > a:
+                    jobs.append((ti, a, ids[a:b], hints[ti][a:b]))
+        return sorted(jobs, key=lambda j: len(j[2]))
+
+    def inputs(self, batch: Sequence[tuple]):
+        """The model's ``input_ids``, ``attention_mask`` and ``token_type_ids`` for a batch of windows."""
+        import torch
+        enc = self.encoder
+        n = max(len(j[2]) for j in batch) + 2
+        ids = torch.full((len(batch), n), enc.pad_id, dtype=torch.long)
+        att = torch.zeros_like(ids)
+        types = torch.zeros_like(ids)
+        for i, (_, _, w, h) in enumerate(batch):
+            ids[i, :len(w) + 2] = torch.tensor([enc.cls_id] + w + [enc.sep_id])
+            types[i, 1:len(w) + 1] = torch.tensor(h)
+            att[i, :len(w) + 2] = 1
+        return ids, att, types
 
     def probabilities(self, texts: Sequence[str], rule_entities=None):
         """Per-character tag probabilities (numpy ``len(text) x n_tags``) for each text;
         ``rule_entities`` (one list per text) are the hints of a model trained with them."""
         import numpy as np
         import torch
-        enc = self.encoder
-        hints = self._hints(texts, rule_entities)
-        jobs = []  # (text index, start, ids, hints)
-        for ti, t in enumerate(texts):
-            ids = enc.encode(t)
-            for a, b in windows(len(t), self.window, self.stride):
-                if b > a:
-                    jobs.append((ti, a, ids[a:b], hints[ti][a:b]))
+        jobs = self.windows_of(texts, rule_entities)
         n_tags = len(self.id2label)
         sums = [np.zeros((len(t), n_tags), dtype=np.float32) for t in texts]
         counts = [np.zeros((len(t), 1), dtype=np.float32) for t in texts]
-        jobs.sort(key=lambda j: len(j[2]))
         bf16 = self.settings.quantize == "bf16"
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             for k in range(0, len(jobs), self.settings.batch_size):
                 batch = jobs[k:k + self.settings.batch_size]
-                n = max(len(j[2]) for j in batch) + 2
-                ids = torch.full((len(batch), n), enc.pad_id, dtype=torch.long)
-                att = torch.zeros_like(ids)
-                types = torch.zeros_like(ids)
-                for i, (_, _, w, h) in enumerate(batch):
-                    ids[i, :len(w) + 2] = torch.tensor([enc.cls_id] + w + [enc.sep_id])
-                    types[i, 1:len(w) + 1] = torch.tensor(h)
-                    att[i, :len(w) + 2] = 1
+                ids, att, types = self.inputs(batch)
                 logits = self.model(input_ids=ids, attention_mask=att, token_type_ids=types).logits
                 probs = torch.softmax(logits.float(), -1).numpy()
                 for i, (ti, a, w, _) in enumerate(batch):

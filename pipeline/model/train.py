@@ -19,8 +19,8 @@ from typing import Callable, Optional, Sequence
 from ..config import PROJECT_ROOT, load_config
 from ..doc import Document
 from .chars import CharEncoder, build_vocab, jieba_dictionary_chars
-from .dataset import (SilverSettings, bio_names, gold_documents, gold_examples, silver_documents,
-                      silver_examples, to_dataset)
+from .dataset import (SilverSettings, bio_names, gold_documents, gold_examples, rule_entities_of,
+                      silver_documents, silver_examples, to_dataset)
 
 
 @dataclass
@@ -225,7 +225,7 @@ def _drop_project_hints(types, p: float, rng: random.Random):
 
 def training_sets(settings: TrainSettings, docs: Sequence[Document], silver_docs=None, rule_entities=None):
     if settings.rule_hints and rule_entities is None:
-        rule_entities = _rule_entities(docs)
+        rule_entities = rule_entities_of(docs)
     sets = [to_dataset(gold_examples(docs, settings.window, settings.stride,
                                      rule_entities if settings.rule_hints else None, settings.candidate_hints))]
     if settings.silver and silver_docs:
@@ -271,11 +271,6 @@ def folds_of(docs: Sequence[Document], k: int) -> list[list[str]]:
     return folds
 
 
-def _rule_entities(docs: Sequence[Document]):
-    from .dataset import rule_entities_of
-    return rule_entities_of(docs)
-
-
 def predict_with_policies(docs, tagger, rule_entities, policies: dict) -> dict[str, list[Document]]:
     """Held-out predictions of each policy: rules, model and their combinations, then the resolver."""
     from ..normalising import normalise
@@ -316,7 +311,7 @@ def cross_validate(settings: TrainSettings, k: Optional[int] = None, log: Callab
     policies = settings.cv_policies or DEFAULT_POLICIES
     folds = folds_of(docs, k)
     silver = _silver(settings)
-    rules = _rule_entities(docs)
+    rules = rule_entities_of(docs)
     preds: dict[str, list[Document]] = {name: [] for name in policies}
     cv_dir = _path(settings.cv_dir)
     cv_dir.mkdir(parents=True, exist_ok=True)
