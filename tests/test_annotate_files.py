@@ -145,6 +145,35 @@ def test_doccano_zip_of_two_annotators_reports_conflicts(exported, tmp_path):
     assert len(conflicts) == 2
 
 
+def test_blind_export_pre_annotates_numbers_and_hides_project_names(tmp_path):
+    """--labels MONEY,PERCENT,QUANTITY: the annotator marks PROJECT without the tool's names or links."""
+    src = tmp_path / "docs.jsonl"
+    src.write_text(json.dumps({"id": "d1", "text": TEXT, "url": "https://example.gov.cn/a.html"},
+                              ensure_ascii=False) + "\n", encoding="utf-8")
+    r = cli("annotate", "export", str(src), "--format", "label-studio", "--labels", "MONEY,PERCENT,QUANTITY",
+            "-o", str(tmp_path / "tasks.json"))
+    assert r.returncode == 0, r.stderr
+    task = json.loads((tmp_path / "tasks.json").read_text(encoding="utf-8"))[0]
+    assert task["data"]["url"] == "https://example.gov.cn/a.html"
+    result = task["predictions"][0]["result"]
+    labels = sorted(x["value"]["text"] for x in result if x.get("from_name") == "label")
+    assert labels == ["164栋", "5.85亿元", "98%"]
+    assert not [x for x in result if x.get("type") == "relation" and x["labels"] == ["project"]]
+    assert cli("annotate", "export", str(src), "--format", "doccano", "--labels", "AREA",
+               "-o", str(tmp_path / "x.jsonl")).returncode == 2
+
+
+def test_import_keeps_where_the_document_came_from(exported, tmp_path):
+    meta = {k: exported["line"][k] for k in ("doc_id", "jixiao")}
+    line = doccano_line(1, gold(), {**meta, "url": "https://example.gov.cn/a.html", "title": "报告"})
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "reviewed.jsonl"
+    assert cli("annotate", "import", str(path), "--format", "doccano", "-o", str(out)).returncode == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert (doc["url"], doc["title"]) == ("https://example.gov.cn/a.html", "报告")
+
+
 def test_bad_doccano_lines_are_reported_and_the_rest_imported(tmp_path):
     good = {"id": 1, "doc_id": "ok", "text": TEXT, "label": [[span(TEXT, "164栋")["start"], span(TEXT, "164栋")["end"], "QUANTITY"]]}
     past = {"id": 2, "doc_id": "past", "text": TEXT, "label": [[10, 400, "MONEY"]]}

@@ -25,6 +25,18 @@ def _check_format(fmt: str) -> str:
     return fmt
 
 
+def _check_labels(labels: Optional[str]) -> Optional[tuple[str, ...]]:
+    if labels is None:
+        return None
+    from ..doc import LABELS
+    chosen = tuple(x.strip().upper() for x in labels.split(",") if x.strip())
+    unknown = [x for x in chosen if x not in LABELS]
+    if unknown or not chosen:
+        raise typer.BadParameter(f"unknown label(s) {', '.join(unknown) or labels!r}; use {', '.join(LABELS)}",
+                                 param_hint="--labels")
+    return chosen
+
+
 @annotate_app.command("export")
 def export_cmd(
     inputs: List[Path] = typer.Argument(..., help="reports, directories, or JSONL files of documents (id, text)"),
@@ -35,10 +47,14 @@ def export_cmd(
                                        help="use the entities in the input (e.g. gold, for review) instead of "
                                             "running the pipeline"),
     config: Optional[str] = typer.Option(None, "--config", help="pipeline config (default configs/pipeline.yaml)"),
+    labels: Optional[str] = typer.Option(None, "--labels",
+                                         help="pre-annotate only these labels, comma-separated (MONEY,PERCENT,QUANTITY "
+                                              "annotates PROJECT blind: no names and no project links in the tasks)"),
 ):
     """Tasks with pre-annotations (Label Studio predictions / doccano spans) for annotators to correct."""
     from .roundtrip import export
-    n = export(inputs, _check_format(fmt), out, limit=limit, config=config, keep_entities=keep_entities)
+    n = export(inputs, _check_format(fmt), out, limit=limit, config=config, keep_entities=keep_entities,
+               labels=_check_labels(labels))
     print(f"{n} tasks -> {out}", file=sys.stderr)
     if fmt == "label-studio":
         from ..config import config_dir

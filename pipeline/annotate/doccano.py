@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ..doc import NUMERIC_LABELS, Document
-from .importing import Annotation, Region, TaskRecord
+from .importing import ORIGIN_FIELDS, Annotation, Region, TaskRecord, origin_of
 
 SUBJECT = "SUBJECT"
 
@@ -49,7 +49,7 @@ def document_to_line(doc: Document, model_version: str) -> dict:
                               "type": "subject"})
     line = {"text": doc.text, "doc_id": doc.id, "entities": entities, "relations": relations,
             "jixiao": {"model_version": model_version, "entities": pre}}
-    line.update({k: v for k, v in doc.extra.items() if k in ("title", "url")})
+    line.update({k: v for k, v in doc.extra.items() if k in ORIGIN_FIELDS})
     return line
 
 
@@ -153,7 +153,8 @@ def read_export(path: Path) -> list[TaskRecord]:
         doc_id = str(line.get("doc_id") or (line.get("meta") or {}).get("doc_id") or line.get("id") or f"line-{n}")
         rec = tasks.get(doc_id)
         if rec is None:
-            rec = tasks[doc_id] = TaskRecord(str(line.get("id", n)), doc_id, line["text"], carries_attributes=False)
+            rec = tasks[doc_id] = TaskRecord(str(line.get("id", n)), doc_id, line["text"], carries_attributes=False,
+                                             origin=origin_of({**(line.get("meta") or {}), **line}))
             rec.predictions = _pre_regions(line)
             if rec.predictions is not None:
                 rec.model_version = (line.get("jixiao") or {}).get("model_version")

@@ -67,6 +67,7 @@ class TaskRecord:
     notes: list[str] = field(default_factory=list)
     carries_attributes: bool = True   # False: the format keeps no value/unit/qualifier (JSON-MIN, doccano)
     carries_links: bool = True        # False: no relations either (JSON-MIN, doccano's plain "label" layout)
+    origin: dict = field(default_factory=dict)   # the document's title and url, kept in the gold
 
 
 @dataclass
@@ -136,6 +137,14 @@ class ImportReport:
         return "\n".join(lines)
 
 
+ORIGIN_FIELDS = ("title", "url")
+
+
+def origin_of(record: dict) -> dict:
+    """Where a document came from (title, url), from a task's data or a doccano line."""
+    return {k: record[k] for k in ORIGIN_FIELDS if isinstance(record.get(k), str)}
+
+
 def finish(records: list[TaskRecord]) -> tuple[list[dict], ImportReport]:
     """Check, choose and convert every task; return GUIDELINES.md documents and the report."""
     docs, report = [], ImportReport()
@@ -169,6 +178,7 @@ def finish(records: list[TaskRecord]) -> tuple[list[dict], ImportReport]:
             rep.notes.append(f"value/unit/qualifier derived from the span text for {len(derived)} region(s): "
                              + ", ".join(derived[:8]) + (" ..." if len(derived) > 8 else ""))
         rep.imported = True
+        doc.update(rec.origin)
         doc["annotator"] = chosen.annotator
         docs.append(doc)
     return docs, report

@@ -16,7 +16,7 @@ from typing import Iterable, Optional
 
 from ..config import config_dir
 from ..doc import LABELS, NUMERIC_LABELS, Document, Entity
-from .importing import Annotation, Region, TaskRecord
+from .importing import ORIGIN_FIELDS, Annotation, Region, TaskRecord, origin_of
 
 SUBJECT = "SUBJECT"
 
@@ -151,7 +151,7 @@ def document_to_task(doc: Document, model_version: str, cfg: Optional[LabelConfi
     cfg = cfg or LabelConfig.default()
     scores = [e.confidence for e in doc.entities] or [1.0]
     data = {cfg.data_key: doc.text, "doc_id": doc.id}
-    data.update({k: v for k, v in doc.extra.items() if k in ("title", "url")})
+    data.update({k: v for k, v in doc.extra.items() if k in ORIGIN_FIELDS})
     return {"data": data,
             "predictions": [{"model_version": model_version, "score": round(min(scores), 4),
                              "result": entities_to_results(doc.text, doc.entities, cfg)}]}
@@ -276,7 +276,8 @@ def _read_task(task: dict, n: int, cfg: LabelConfig) -> TaskRecord:
     data = task.get("data") or {}
     ref = str(task.get("id", n))
     text = data.get(cfg.data_key)
-    rec = TaskRecord(ref, str(data.get("doc_id") or f"task-{ref}"), text if isinstance(text, str) else None)
+    rec = TaskRecord(ref, str(data.get("doc_id") or f"task-{ref}"), text if isinstance(text, str) else None,
+                     origin=origin_of(data))
     if rec.text is None:
         rec.problems.append(f"task data has no {cfg.data_key!r} text (an export from a different labelling config?)")
         return rec
@@ -309,7 +310,7 @@ def _read_json_min(records: list[dict], cfg: LabelConfig) -> list[TaskRecord]:
         if rec is None:
             rec = by_task[ref] = TaskRecord(ref, str(r.get("doc_id") or f"task-{ref}"),
                                             text if isinstance(text, str) else None,
-                                            carries_attributes=False, carries_links=False)
+                                            carries_attributes=False, carries_links=False, origin=origin_of(r))
             if rec.text is None:
                 rec.problems.append(f"record has no {cfg.data_key!r} text (an export from a different labelling config?)")
             else:

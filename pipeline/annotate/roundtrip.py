@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Sequence
 
 from ..doc import Document
 from . import doccano, labelstudio
@@ -14,21 +14,35 @@ FORMATS = ("label-studio", "doccano")
 
 
 def export(inputs: Iterable[str | Path], fmt: str, out: Path, limit: Optional[int] = None,
-           config: Optional[str] = None, keep_entities: bool = False) -> int:
-    """Write tasks for ``fmt`` with the current pipeline's pre-annotations; return how many."""
+           config: Optional[str] = None, keep_entities: bool = False,
+           labels: Optional[Sequence[str]] = None) -> int:
+    """Write tasks for ``fmt`` with the current pipeline's pre-annotations; return how many.
+
+    ``labels`` keeps only those labels in the pre-annotations, and no link to a label left out:
+    annotators then mark the others blind, without the tool's answer in view."""
     pre = Prelabeller(config=config, keep_entities=keep_entities)
 
     def docs() -> Iterable[Document]:
         for n, doc in enumerate(load_inputs(inputs)):
             if limit is not None and n >= limit:
                 return
-            yield pre(doc)
+            yield only_labels(pre(doc), labels) if labels is not None else pre(doc)
 
     if fmt == "label-studio":
         return labelstudio.export_tasks(docs(), out, pre.model_version)
     if fmt == "doccano":
         return doccano.export_lines(docs(), out, pre.model_version)
     raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def only_labels(doc: Document, labels: Sequence[str]) -> Document:
+    """``doc`` with the entities of ``labels`` only; project links go when PROJECT does."""
+    doc.entities = [e for e in doc.entities if e.label in labels]
+    if "PROJECT" not in labels:
+        for e in doc.entities:
+            e.project = None
+    doc.facts = []
+    return doc
 
 
 @dataclass

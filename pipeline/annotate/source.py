@@ -12,6 +12,7 @@ from typing import Iterable, Iterator, Optional
 
 from ..doc import Document, Entity
 from ..reading import read_json_records
+from .importing import origin_of
 
 
 def model_version(names: Iterable[str], config: Optional[str] = None) -> str:
@@ -62,7 +63,7 @@ def _documents_file(path: Path) -> Iterator[Document]:
         doc = Document.from_json({"id": rec.get("id") or rec.get("doc_id") or f"{path.stem}-{n}",
                                   "text": rec["text"], "entities": rec.get("entities") or []})
         doc.source = str(path)
-        doc.extra = {k: rec[k] for k in ("title", "url") if isinstance(rec.get(k), str)}
+        doc.extra = origin_of(rec)
         yield doc
 
 
