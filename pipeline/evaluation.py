@@ -1,6 +1,8 @@
 """Scores in the terms of GUIDELINES.md section 4, in the style of seqeval/nervaluate.
 
-- entities: strict span and label, per label precision / recall / F1;
+- entities: strict span and label, per label precision / recall / F1; and, more leniently, with
+  one boundary (start or end) in common and the label equal (nervaluate's partial match, each
+  entity paired once);
 - on strictly matched numbers: value (relative tolerance 1e-6), unit and qualifier accuracy,
   and subject agreement (both null, or overlapping spans);
 - project links: a (number, project) pair is right when the number matches strictly and the
@@ -61,6 +63,7 @@ class Accuracy:
 @dataclass
 class Scores:
     labels: dict[str, PRF] = field(default_factory=lambda: {lab: PRF() for lab in LABELS})
+    one_boundary: dict[str, PRF] = field(default_factory=lambda: {lab: PRF() for lab in LABELS})
     value: Accuracy = field(default_factory=Accuracy)
     unit: Accuracy = field(default_factory=Accuracy)
     qualifier: Accuracy = field(default_factory=Accuracy)
@@ -78,6 +81,7 @@ class Scores:
         return {
             "documents": self.documents,
             "labels": {k: v.to_json() for k, v in self.labels.items()},
+            "one_boundary": {k: v.to_json() for k, v in self.one_boundary.items()},
             "micro": self.micro.to_json(),
             "value": self.value.to_json(), "unit": self.unit.to_json(),
             "qualifier": self.qualifier.to_json(), "subject": self.subject.to_json(),
@@ -115,8 +119,32 @@ def score_document(gold: Document, pred: Document, scores: Scores, labels: Itera
     for key, p in p_by_key.items():
         if key not in g_by_key:
             scores.labels[p.label].fp += 1
+    _score_one_boundary(list(g_by_key.values()), list(p_by_key.values()), scores)
     _score_links(gold, pred, scores)
     _score_facts(gold, pred, scores)
+
+
+def _score_one_boundary(gold: list[Entity], pred: list[Entity], scores: Scores) -> None:
+    """Pairs of the same label with the same start or the same end; exact pairs first."""
+    used: set[int] = set()
+    matched: set[int] = set()
+    for exact in (True, False):
+        for gi, g in enumerate(gold):
+            if gi in matched:
+                continue
+            for pi, p in enumerate(pred):
+                if pi in used or p.label != g.label:
+                    continue
+                same = (p.start, p.end) == (g.start, g.end)
+                if same if exact else (p.start == g.start or p.end == g.end):
+                    used.add(pi)
+                    matched.add(gi)
+                    break
+    for gi, g in enumerate(gold):
+        scores.one_boundary[g.label].tp += gi in matched
+        scores.one_boundary[g.label].fn += gi not in matched
+    for pi, p in enumerate(pred):
+        scores.one_boundary[p.label].fp += pi not in used
 
 
 def _score_links(gold: Document, pred: Document, scores: Scores) -> None:
@@ -172,11 +200,16 @@ def score(gold: Iterable[Document], pred: Iterable[Document], labels: Iterable[s
     return scores
 
 
+TEST_SPLIT = "test"
+
+
 def load_documents(path: str | Path) -> list[Document]:
-    """Documents from a GUIDELINES.md file (JSON or JSONL) or a directory of them."""
+    """Documents from a GUIDELINES.md file (JSON or JSONL) or a directory of them.  A directory's
+    ``test`` folder (the frozen test split) is read only when it is named itself."""
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".jsonl"))
+        files = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".jsonl")
+                       and TEST_SPLIT not in p.relative_to(path).parts[:-1])
         return [d for f in files for d in load_documents(f)]
     from .reading import read_json_records
     return [Document.from_json(o) for o in read_json_records(path)]
@@ -190,6 +223,8 @@ def format_table(rows: dict[str, Scores]) -> str:
         out.append(f"{'label':<10}{'precision':>10}{'recall':>10}{'f1':>10}{'tp':>7}{'fp':>7}{'fn':>7}")
         for lab, p in list(s.labels.items()) + [("micro", s.micro)]:
             out.append(f"{lab:<10}{p.precision:>10.4f}{p.recall:>10.4f}{p.f1:>10.4f}{p.tp:>7}{p.fp:>7}{p.fn:>7}")
+        ob = s.one_boundary["PROJECT"]
+        out.append(f"PROJECT, one boundary  P {ob.precision:.4f}  R {ob.recall:.4f}  F1 {ob.f1:.4f}")
         out.append(f"value accuracy      {s.value.value:.4f}  ({s.value.right}/{s.value.total} matched numbers)")
         out.append(f"unit accuracy       {s.unit.value:.4f}")
         out.append(f"qualifier accuracy  {s.qualifier.value:.4f}")

@@ -16,7 +16,7 @@ name recurs in the document and nothing else holds those characters.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from ..doc import NUMERIC_LABELS, Entity
@@ -30,14 +30,16 @@ _HEADER_UNIT = re.compile(r"(?:单位|金额|资金|预算|数额)[^\n]{0,12}?[(
 
 @dataclass
 class Policy:
-    name: str = "merged"
-    model_labels: list[str] = field(default_factory=lambda: ["PROJECT"])
-    min_confidence: float = 0.5
-    model_numbers_min_confidence: float = 0.8
-    propagate_projects: bool = False
-    rule_min_confidence: float = 1.01  # rule entities of model_labels this sure are kept (1.01: none)
-    min_propagated_chars: int = 4
-    min_project_chars: int = 2
+    """configs/model.yaml ``policy`` (every default is there)."""
+
+    name: str
+    model_labels: list[str]
+    min_confidence: float
+    model_numbers_min_confidence: float
+    propagate_projects: bool
+    rule_min_confidence: float       # rule entities of model_labels this sure are kept (1.01: none)
+    min_propagated_chars: int
+    min_project_chars: int
 
     def __post_init__(self):
         if self.name not in POLICIES:

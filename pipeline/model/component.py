@@ -1,13 +1,56 @@
-"""The ``model_tagger`` pipeline component: the character model combined with what the rules
-found before it, under the policy of ``configs/model.yaml``."""
+"""The ``model_tagger`` pipeline component: the token classifier over what the components before
+it found (numbers in ``doc.entities``, cues in ``doc.spans``), combined with them under the
+policy of ``configs/model.yaml``.
+
+The model reads only where it can change the answer (``gate``): around the structural cues of a
+name and around numerals no rule explained.  It is loaded once, when the first document needs it.
+"""
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Optional
 
-from ..config import load_config
+from ..config import settings
+from ..cues import SPAN_GROUP
 from ..doc import Document
 from ..normalising import NormalisedText
 from .combine import Policy, combine
+from .infer import InferenceSettings
+
+_NUMERAL = re.compile(r"\d+(?:[.,，]\d+)*")
+
+
+@dataclass
+class ModelSettings:
+    """configs/model.yaml."""
+
+    model_dir: str
+    policy: dict
+    gate: bool
+    context: int
+    inference: dict
+
+
+def reading_spans(doc: Document, context: int) -> list[tuple[int, int]]:
+    """Merged stretches around each cue and each numeral outside the rules' entities."""
+    n = len(doc.text)
+    marks = [(c.start, c.end) for c in doc.spans.get(SPAN_GROUP, [])]
+    taken = sorted((e.start, e.end) for e in doc.entities)
+    import bisect
+    starts = [a for a, _ in taken]
+    for m in _NUMERAL.finditer(doc.text):
+        i = bisect.bisect_right(starts, m.start()) - 1
+        if i >= 0 and taken[i][0] <= m.start() < taken[i][1]:
+            continue
+        marks.append((m.start(), m.end()))
+    out: list[tuple[int, int]] = []
+    for a, b in sorted((max(0, a - context), min(n, b + context)) for a, b in marks):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 class ModelComponent:
@@ -15,33 +58,26 @@ class ModelComponent:
 
     name = "model_tagger"
 
-    def __init__(self, tagger, policy: Policy):
-        self.tagger = tagger
-        self.policy = policy
+    def __init__(self, s: ModelSettings):
+        self.settings = s
+        self.policy = settings(Policy, s.policy)
+        self._tagger = None
+
+    @property
+    def tagger(self):
+        if self._tagger is None:
+            from .infer import ModelTagger
+            self._tagger = ModelTagger(self.settings.model_dir, settings(InferenceSettings, self.settings.inference))
+        return self._tagger
 
     def __call__(self, doc: Document, view: Optional[NormalisedText] = None) -> None:
         if self.policy.name == "rules":
             return
-        model_entities = self.tagger(doc.text, list(doc.entities))
-        doc.entities[:] = combine(doc.text, doc.entities, model_entities, self.policy)
+        spans = reading_spans(doc, self.settings.context) if self.settings.gate else [(0, len(doc.text))]
+        found = self.tagger.tag_many([doc], [spans])[0] if spans else []
+        doc.entities[:] = combine(doc.text, doc.entities, found, self.policy)
 
 
-def policy_from(cfg: dict) -> Policy:
-    return Policy(name=cfg.get("policy", "merged"), model_labels=list(cfg.get("model_labels", ["PROJECT"])),
-                  min_confidence=float(cfg.get("min_confidence", 0.5)),
-                  model_numbers_min_confidence=float(cfg.get("model_numbers_min_confidence", 0.8)),
-                  propagate_projects=bool(cfg.get("propagate_projects", False)),
-                  rule_min_confidence=float(cfg.get("rule_min_confidence", 1.01)),
-                  min_propagated_chars=int(cfg.get("min_propagated_chars", 4)),
-                  min_project_chars=int(cfg.get("min_project_chars", 2)))
-
-
-def from_settings(**settings) -> ModelComponent:
-    """``configs/model.yaml`` overridden by the pipeline entry's ``settings``."""
-    from .infer import InferenceSettings, ModelTagger
-    cfg = dict(load_config("model"))
-    cfg.update(settings)
-    inference = InferenceSettings(**{**cfg.get("inference", {}), **settings.get("inference", {})})
-    policy = policy_from(cfg)
-    tagger = None if policy.name == "rules" else ModelTagger(cfg["model_dir"], inference)
-    return ModelComponent(tagger, policy)
+def from_settings(**overrides) -> ModelComponent:
+    """``configs/model.yaml`` with the pipeline entry's ``settings`` over it."""
+    return ModelComponent(settings(ModelSettings, "model", **overrides))

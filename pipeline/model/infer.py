@@ -1,11 +1,11 @@
-"""Tagging text with the fine-tuned character model.
+"""Tagging documents with the fine-tuned token classifier.
 
-Documents of any length are cut into overlapping windows, run in batches under
-``torch.inference_mode``, and the windows' probabilities are averaged per character before
-BIO decoding, so an entity cut by one window's edge is whole in its neighbour.  Decoding is
-constrained (Viterbi over log-probabilities, no ``I-X`` after ``O`` or after another label), so a
-name whose first character the model doubts comes out whole or not at all instead of as
-fragments.  Each entity gets a confidence: the mean probability of its characters' tags.
+The stretches to read (whole documents, or only where a cue says a name or a number may stand)
+are cut into overlapping windows, run in batches of similar length under ``inference_mode``,
+and the windows' emission scores are averaged per character.  Characters no window read are
+``O``.  Decoding is constrained Viterbi with the model's CRF transitions (no ``I-X`` after
+``O`` or after another label).  An entity's confidence is the mean softmax probability of its
+characters' tags.
 """
 from __future__ import annotations
 
@@ -15,157 +15,125 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
-from ..config import PROJECT_ROOT
-from ..doc import Entity
-from .chars import CharEncoder, windows
-from .dataset import spans_from_tags
-
-DEFAULT_MODEL = "models/jixiao-zh-char"
+from ..config import project_path
+from ..doc import Document, Entity
+from .bio import allowed_transitions, spans_from_tags, viterbi
+from .features import CharEncoder, collate, encode_windows
 
 
 @dataclass
 class InferenceSettings:
-    window: Optional[int] = None  # default: the window the model was trained on
-    stride: Optional[int] = None
-    batch_size: int = 32
-    threads: int = 2
-    quantize: Optional[str] = None  # None | "dynamic-int8" | "bf16"
+    """configs/model.yaml ``inference``."""
 
-
-def resolve_model_dir(path: str | Path) -> Path:
-    p = Path(path)
-    return p if p.is_absolute() else PROJECT_ROOT / p
-
-
-def viterbi_bio(probs, names: Sequence[str]):
-    """The most probable tag sequence (indices) that is valid BIO: ``I-X`` only after ``B-X`` or
-    ``I-X``.  ``probs`` is ``len(text) x len(names)``; per-character argmax would emit stray
-    ``I-`` fragments where the model is unsure where a name starts."""
-    import numpy as np
-    n, k = probs.shape
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    logp = np.log(np.clip(probs, 1e-9, 1.0))
-    kind = [t.partition("-")[0] for t in names]
-    lab = [t.partition("-")[2] for t in names]
-    allowed = np.array([[kind[j] != "I" or lab[i] == lab[j] and kind[i] in "BI" for j in range(k)]
-                        for i in range(k)])
-    penalty = np.where(allowed, 0.0, -np.inf)
-    start_ok = np.array([kd != "I" for kd in kind])
-    score = np.where(start_ok, logp[0], -np.inf)
-    back = np.zeros((n, k), dtype=np.int64)
-    for t in range(1, n):
-        cand = score[:, None] + penalty
-        back[t] = cand.argmax(0)
-        score = cand[back[t], np.arange(k)] + logp[t]
-    path = np.zeros(n, dtype=np.int64)
-    path[-1] = int(score.argmax())
-    for t in range(n - 1, 0, -1):
-        path[t - 1] = back[t, path[t]]
-    return path
+    batch_size: int
+    threads: int
+    quantize: Optional[str]      # None | dynamic-int8
 
 
 class ModelTagger:
-    """Character-level token classifier loaded from a local directory (never downloads)."""
+    """The token classifier loaded once from a local directory (never downloads)."""
 
-    def __init__(self, model_dir: str | Path = DEFAULT_MODEL, settings: Optional[InferenceSettings] = None,
-                 model=None, tokenizer=None):
+    def __init__(self, model_dir: str | Path, settings: InferenceSettings, model=None, tokenizer=None):
         import torch
         from transformers import AutoModelForTokenClassification, AutoTokenizer
         from transformers.utils import logging as hf_logging
+        from .modeling import register
         hf_logging.disable_progress_bar()
-        self.settings = settings or InferenceSettings()
-        if self.settings.threads:
-            torch.set_num_threads(self.settings.threads)
-        d = resolve_model_dir(model_dir)
+        register()
+        self.settings = settings
+        if settings.threads:
+            torch.set_num_threads(settings.threads)
         if model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            d = project_path(model_dir)
             model = AutoModelForTokenClassification.from_pretrained(str(d), local_files_only=True)
             tokenizer = AutoTokenizer.from_pretrained(str(d), local_files_only=True)
         model.eval()
-        if self.settings.quantize == "dynamic-int8":
-            with warnings.catch_warnings():  # torch 2.10+ warns that this API moves to torchao; it still works
+        self.transitions = model.transition_scores() if hasattr(model, "transition_scores") else None
+        if settings.quantize == "dynamic-int8":
+            with warnings.catch_warnings():  # torch 2.10+ says this API moves to torchao; it still works
                 warnings.simplefilter("ignore")
-                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear, torch.nn.GRU},
+                                                               dtype=torch.qint8)
         self.model = model
-        self.encoder = CharEncoder.from_tokenizer(tokenizer)
-        self.id2label = {int(k): v for k, v in model.config.id2label.items()}
-        self.rule_hints = bool(getattr(model.config, "jixiao_rule_hints", False))
-        self.candidate_hints = bool(getattr(model.config, "jixiao_candidate_hints", False))
-        max_pos = getattr(model.config, "max_position_embeddings", 512)
-        trained = getattr(model.config, "jixiao_window", None) or 256
-        self.window = min(self.settings.window or trained, max_pos - 2)
-        self.stride = min(self.settings.stride or max(1, self.window * 3 // 4), self.window)
+        self.encoder = CharEncoder(tokenizer)
+        self.names = [model.config.id2label[i] for i in range(len(model.config.id2label))]
+        self.window = int(getattr(model.config, "window", 256))
+        self.stride = int(getattr(model.config, "stride", self.window * 3 // 4))
+        self.uses_cues = bool(getattr(model.config, "cue_channels", None))
 
-    def _hints(self, texts: Sequence[str], rule_entities) -> list[list[int]]:
-        """Token types from the rules' entities (run here when the caller has none)."""
-        from .dataset import hints_for, rule_pipeline
-        if not self.rule_hints:
-            return [[0] * len(t) for t in texts]
-        if rule_entities is None:
-            from ..doc import Document
-            rule_entities = [rule_pipeline()(Document(id="hint", text=t)).entities for t in texts]
-        return [hints_for(t, ents, self.candidate_hints) for t, ents in zip(texts, rule_entities)]
-
-    def windows_of(self, texts: Sequence[str], rule_entities=None) -> list[tuple]:
-        """(text index, start, character ids, hints) of every window, shortest first so that
-        a batch pads little."""
-        hints = self._hints(texts, rule_entities)
-        jobs = []
-        for ti, t in enumerate(texts):
-            ids = self.encoder.encode(t)
-            for a, b in windows(len(t), self.window, self.stride):
-                if b > a:
-                    jobs.append((ti, a, ids[a:b], hints[ti][a:b]))
-        return sorted(jobs, key=lambda j: len(j[2]))
-
-    def inputs(self, batch: Sequence[tuple]):
-        """The model's ``input_ids``, ``attention_mask`` and ``token_type_ids`` for a batch of windows."""
-        import torch
-        enc = self.encoder
-        n = max(len(j[2]) for j in batch) + 2
-        ids = torch.full((len(batch), n), enc.pad_id, dtype=torch.long)
-        att = torch.zeros_like(ids)
-        types = torch.zeros_like(ids)
-        for i, (_, _, w, h) in enumerate(batch):
-            ids[i, :len(w) + 2] = torch.tensor([enc.cls_id] + w + [enc.sep_id])
-            types[i, 1:len(w) + 1] = torch.tensor(h)
-            att[i, :len(w) + 2] = 1
-        return ids, att, types
-
-    def probabilities(self, texts: Sequence[str], rule_entities=None):
-        """Per-character tag probabilities (numpy ``len(text) x n_tags``) for each text;
-        ``rule_entities`` (one list per text) are the hints of a model trained with them."""
+    def emissions(self, docs: Sequence[Document], spans: Optional[Sequence[Sequence[tuple[int, int]]]] = None):
+        """Per document a ``[len(text), n_tags]`` array of averaged emission scores, and a
+        ``[len(text)]`` bool array of the characters some window read."""
         import numpy as np
         import torch
-        jobs = self.windows_of(texts, rule_entities)
-        n_tags = len(self.id2label)
-        sums = [np.zeros((len(t), n_tags), dtype=np.float32) for t in texts]
-        counts = [np.zeros((len(t), 1), dtype=np.float32) for t in texts]
-        bf16 = self.settings.quantize == "bf16"
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            for k in range(0, len(jobs), self.settings.batch_size):
-                batch = jobs[k:k + self.settings.batch_size]
-                ids, att, types = self.inputs(batch)
-                logits = self.model(input_ids=ids, attention_mask=att, token_type_ids=types).logits
-                probs = torch.softmax(logits.float(), -1).numpy()
-                for i, (ti, a, w, _) in enumerate(batch):
-                    sums[ti][a:a + len(w)] += probs[i, 1:len(w) + 1]
-                    counts[ti][a:a + len(w)] += 1
-        return [s / np.maximum(c, 1) for s, c in zip(sums, counts)]
+        jobs = encode_windows(docs, self.encoder, self.window, self.stride, spans=spans)
+        jobs.sort(key=lambda w: len(w.ids))
+        k = len(self.names)
+        sums = [np.zeros((len(d.text), k), dtype=np.float32) for d in docs]
+        counts = [np.zeros(len(d.text), dtype=np.float32) for d in docs]
+        with torch.inference_mode():
+            for i in range(0, len(jobs), self.settings.batch_size):
+                batch = jobs[i:i + self.settings.batch_size]
+                inputs = collate(batch, self.encoder.pad_id)
+                if not self.uses_cues:
+                    inputs.pop("cue_ids")
+                scores = self.model(**inputs).logits.float().numpy()
+                for j, w in enumerate(batch):
+                    n = len(w.ids)
+                    sums[w.doc][w.start:w.start + n] += scores[j, :n]
+                    counts[w.doc][w.start:w.start + n] += 1
+        return [s / np.maximum(c, 1)[:, None] for s, c in zip(sums, counts)], [c > 0 for c in counts]
 
-    def tag_many(self, texts: Sequence[str], rule_entities=None) -> list[list[Entity]]:
-        names = [self.id2label[i] for i in range(len(self.id2label))]
+    def tag_many(self, docs: Sequence[Document],
+                 spans: Optional[Sequence[Sequence[tuple[int, int]]]] = None) -> list[list[Entity]]:
+        """Entities of each document (only inside ``spans[i]`` when given)."""
+        import numpy as np
+        allowed, start = allowed_transitions(self.names)
+        trans, first = np.where(allowed, 0.0, -np.inf), np.where(start, 0.0, -np.inf)
+        if self.transitions is not None:
+            trans, first = trans + self.transitions[0], first + self.transitions[1]
+        o = self.names.index("O")
         out = []
-        for text, probs in zip(texts, self.probabilities(texts, rule_entities)):
-            best = viterbi_bio(probs, names)
-            tags = [names[int(i)] for i in best]
+        for doc, em, read in zip(docs, *self.emissions(docs, spans)):
+            pieces = decoding_pieces(read, em.argmax(1) == o, self.window)
+            best = np.full(len(em), o, dtype=np.int64)
+            if pieces:
+                width = max(b - a for a, b in pieces)
+                batch = np.zeros((len(pieces), width, len(self.names)), dtype=np.float32)
+                for i, (a, b) in enumerate(pieces):
+                    batch[i, :b - a] = em[a:b]
+                paths = viterbi(batch, [b - a for a, b in pieces], trans, first)
+                for i, (a, b) in enumerate(pieces):
+                    best[a:b] = paths[i, :b - a]
+            z = em - em.max(1, keepdims=True)
+            probs = np.exp(z) / np.exp(z).sum(1, keepdims=True)
             ents = []
-            for a, b, label in spans_from_tags(tags):
-                conf = float(probs[range(a, b), best[a:b]].mean())
-                ents.append(Entity(start=a, end=b, label=label, text=text[a:b], confidence=conf, source="model"))
+            for a, b, label in spans_from_tags([self.names[t] for t in best]):
+                conf = float(probs[np.arange(a, b), best[a:b]].mean())
+                ents.append(Entity(start=a, end=b, label=label, text=doc.text[a:b], confidence=conf, source="model"))
             out.append(ents)
         return out
 
-    def __call__(self, text: str, rule_entities=None) -> list[Entity]:
-        return self.tag_many([text], None if rule_entities is None else [rule_entities])[0]
+
+def decoding_pieces(read, outside, max_len: int) -> list[tuple[int, int]]:
+    """Stretches to decode on their own: runs of read characters, cut where the emissions say
+    ``O`` (``outside``) so no piece is longer than ``max_len``, unless no ``O`` is in reach.  An
+    entity never spans a cut, so decoding the pieces apart equals decoding the run whole where
+    those ``O`` hold, and costs ``max_len`` steps instead of the document's length."""
+    import numpy as np
+    out = []
+    idx = np.flatnonzero(read)
+    if not len(idx):
+        return out
+    breaks = np.flatnonzero(np.diff(idx) > 1)
+    for a, b in zip(np.r_[idx[0], idx[breaks + 1]], np.r_[idx[breaks] + 1, idx[-1] + 1]):
+        while b - a > max_len:
+            cut = a + max_len
+            os_ = np.flatnonzero(outside[a + max_len // 2:cut])
+            if len(os_):
+                cut = a + max_len // 2 + int(os_[-1]) + 1
+            out.append((int(a), int(cut)))
+            a = cut
+        out.append((int(a), int(b)))
+    return out
