@@ -171,6 +171,20 @@ def _is_layout_space(s: str, i: int) -> bool:
     k = j
     while k < len(s) and s[k].isdigit():
         k += 1
-    # "12 345.6万元" style grouping only: exactly three digits follow, then a decimal point or a money
-    # unit.  Never before "%": "10 100%" is two table cells (a count and a rate), not 10100%.
-    return k - j == 3 and k < len(s) and s[k] in ".万亿元" and s[i - 1].isdigit() and s[i - 2:i - 1] != " "
+    # "12 345.6万元", "30 511户" style grouping only: exactly three digits follow, then a decimal point or
+    # a unit.  Never before "%": "10 100%" is two table cells (a count and a rate), not 10100%.
+    return k - j == 3 and k < len(s) and (s[k] in ".万亿元" or s[k] in _unit_initials()) \
+        and s[i - 1].isdigit() and s[i - 2:i - 1] != " "
+
+
+def _unit_initials() -> frozenset:
+    """First characters of the CJK count and measure units (configs/units.yaml)."""
+    global _INITIALS
+    if _INITIALS is None:
+        from .values import unit_lexicon
+        _INITIALS = frozenset(u[0] for u, e in unit_lexicon().items()
+                              if e.label == "QUANTITY" and not e.duration and "\u4e00" <= u[0] <= "\u9fff")
+    return _INITIALS
+
+
+_INITIALS: frozenset | None = None

@@ -78,6 +78,14 @@ def _unit_regex() -> re.Pattern:
     return re.compile("|".join(parts))
 
 
+def _minus_before(text: str, a: int) -> bool:
+    """A minus sign that belongs to the number at ``a``: not a range (2020-2022) or a code (P-3)."""
+    if a == 0 or text[a - 1] not in "-−":
+        return False
+    prev = text[a - 2] if a >= 2 else ""
+    return not (prev.isdigit() or prev.isascii() and prev.isalpha() or prev in "~～")
+
+
 def _unit_at(text: str, j: int) -> Optional[tuple[UnitEntry, int, int]]:
     """The unit starting at ``j`` (a doubled first character, 个个百分点, is read as a typo)."""
     m = _unit_regex().match(text, j)
@@ -102,6 +110,8 @@ class RuleTagger:
             unit: re.compile("|".join(f"(?:{p})" for p in pats)) for unit, pats in self.rules["unit_followers_stop"].items() if pats
         }
         columns = sorted(self.table["value_columns"] + self.table["other_columns"], key=len, reverse=True)
+        rates = load_config("units").get("rate_time_units") or []
+        self.rate_re = re.compile("/(?:" + "|".join(map(re.escape, sorted(rates, key=len, reverse=True))) + ")" if rates else "(?!)")
         self.column_re = re.compile(r"(" + "|".join(map(re.escape, columns)) + r")(?:[(（][A-Za-z/+\-]+[)）])?")
 
     def __call__(self, nt: NormalisedText) -> list[Entity]:
@@ -175,9 +185,14 @@ class RuleTagger:
         for compound in self.rules.get("compound_kept", []):
             if text.startswith(compound, us) and compound.startswith(entry.surface):
                 end, unit = us + len(compound), compound
+        rate = self.rate_re.match(text, end) if entry.label == "QUANTITY" else None
+        if rate:  # 8245吨/日: a rate per time keeps its compound unit as written
+            unit, end = f"{unit}{rate.group(0)}", rate.end()
         value = parse_number(numeral)
         value = None if value is None else round(value * entry.multiplier, 6)
         q = qualifier_of(text[max(0, a - 6):a], inside, text[end:end + 4])
+        if value is not None and not is_cn and _minus_before(text, a):  # 增长-16%: a fall
+            a, value = a - 1, -value
         return _Hit(a, end, entry.label, value, unit, q, entry=entry if unit == entry.unit else None)
 
     def _chinese_numeral_ok(self, text: str, a: int, b: int) -> bool:
@@ -222,7 +237,8 @@ class RuleTagger:
         return True
 
     def _money_context(self, text: str, a: int) -> bool:
-        window = text[max(0, a - 12):a]
+        """Money is being talked about around ``a`` (收入35.27亿, 安排51.6万城维资金)."""
+        window = text[max(0, a - 12):a + 16]
         return any(w in window for w in self.rules["money_context_words"])
 
     # == pass 1: tables ===================================================================

@@ -103,6 +103,13 @@ def unit_lexicon() -> dict[str, UnitEntry]:
             else:
                 lex[surface] = UnitEntry(surface, "元" if label == "MONEY" else "%" if label == "PERCENT" else surface,
                                          label, float(spec))
+    for word in cfg.get("measure_words") or []:
+        lex.setdefault(str(word), UnitEntry(str(word), str(word), "QUANTITY", 1.0))
+    for surface, entry in list(lex.items()):
+        if surface.isascii() and any(c.isalpha() for c in surface):  # M2, KM, Kg as well as m2, km, kg
+            for variant in (surface.upper(), surface.capitalize()):
+                lex.setdefault(variant, UnitEntry(variant, entry.unit, entry.label, entry.multiplier,
+                                                  entry.duration, entry.requires_money_context, entry.arabic_only))
     for prefix, factor in (cfg.get("multiplier_prefixes") or {}).items():
         for surface, entry in list(lex.items()):
             composed = f"{prefix}{surface}"

@@ -61,6 +61,39 @@ def test_values_and_units(tagger, text, span, label, value, unit):
     assert e.value == pytest.approx(value)
 
 
+@pytest.mark.parametrize("text, span, value, unit", [
+    ("迁坟96穴。", "96穴", 96.0, "穴"),                      # measure words of the grammar, not of one report
+    ("新建蓄水池2口，", "2口", 2.0, "口"),
+    ("检测样株30株。", "30株", 30.0, "株"),
+    ("购生产母牛3895头，", "3895头", 3895.0, "头"),
+    ("累计巡查1256点次。", "1256点次", 1256.0, "点次"),
+    ("地上27层，", "27层", 27.0, "层"),
+    ("建成12256.5M2。", "12256.5M2", 12256.5, "平方米"),      # upper-case latin units
+    ("新增30 511户，", "30 511户", 30511.0, "户"),           # a thousands space inside one number
+    ("处理规模8245吨/日，", "8245吨/日", 8245.0, "吨/日"),     # a rate per time keeps its compound unit
+])
+def test_quantities_of_the_long_tail(tagger, text, span, value, unit):
+    e = one(tagger, text, span)
+    assert (e.label, e.value, e.unit) == ("QUANTITY", value, unit)
+
+
+@pytest.mark.parametrize("text", ["学习二十届三中全会精神", "三门县住房和城乡建设局", "二十里铺大桥", "四组广场"])
+def test_counters_inside_names_are_not_counts(tagger, text):
+    assert spans(tagger, text) == []
+
+
+def test_a_fall_keeps_its_minus_sign_and_a_range_does_not(tagger):
+    assert [(e.text, e.value) for e in tag(tagger, "分别增长2.3%、-0.3%和5.7%")] == [
+        ("2.3%", 2.3), ("-0.3%", -0.3), ("5.7%", 5.7)]
+    assert [(e.text, e.value) for e in tag(tagger, "补助标准为20-50万元")][-1] == ("50万元", 500000.0)
+
+
+def test_wan_and_yi_are_money_where_money_is_talked_about(tagger):
+    assert (one(tagger, "财政总收入35.27亿，", "35.27亿").value, one(tagger, "已安排51.6万城维资金", "51.6万").unit) \
+        == (3527000000.0, "元")
+    assert spans(tagger, "受益人口3.3万。") == []
+
+
 def test_a_rate_stops_at_its_first_unit(tagger):
     assert spans(tagger, "补偿标准1600元/亩") == [("1600元", "MONEY")]
 
