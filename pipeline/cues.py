@@ -90,7 +90,7 @@ class CueFinder:
                 a -= 1
             before = text[a - 1] if a else ""
             after = text[e] if e < len(text) else ""
-            if s - a >= 2 and (before in self.separators or after in self.separators) \
+            if s - a >= 2 and (before and before in self.separators or after and after in self.separators) \
                     and re.search(r"[\u4e00-\u9fff]", text[a:s]):
                 yield a, s, "listed"
 

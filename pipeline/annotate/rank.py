@@ -136,16 +136,15 @@ CharProbs = Callable[[str], tuple[list[str], "object"]]  # text -> (tag names, a
 def model_score(doc: Document, probs: CharProbs) -> DocScore:
     """Token entropy and margin from the model, plus its disagreement with the rules."""
     import numpy as np
-    from ..model.dataset import spans_from_tags
-    from ..model.infer import viterbi_bio
+    from ..model.bio import constrained_decode, spans_from_tags
 
     names, p = probs(doc.text)
     p = np.asarray(p, dtype=np.float64)
     ent = -(p * np.log(np.clip(p, 1e-12, 1.0))).sum(axis=1)
     top2 = np.sort(p, axis=1)[:, -2:] if p.shape[1] > 1 else np.ones((len(p), 2))
     margin = top2[:, 1] - top2[:, 0]
-    tags = [names[i] for i in viterbi_bio(p, names)]  # the entities the model tagger would emit
-    model_spans = set(spans_from_tags(tags))
+    best = constrained_decode(np.log(np.clip(p, 1e-12, 1.0)), names)  # the entities the model tagger would emit
+    model_spans = set(spans_from_tags([names[i] for i in best]))
     rule_spans = {(e.start, e.end, e.label) for e in doc.entities}
     disputed: set[int] = set()
     for s, e, _ in model_spans ^ rule_spans:
@@ -164,22 +163,15 @@ def _snippet(text: str, at: Optional[int], width: int = 12) -> str:
 
 # -- the model ----------------------------------------------------------------------------------
 def find_model(explicit: Optional[Path] = None) -> Optional[Path]:
-    """The token classifier to use: ``explicit``, else the configured one (configs/model.yaml,
-    pipeline/model/infer.py's default) if trained, else the newest ``models/*`` with BIO labels."""
+    """The token classifier to use: ``explicit``, else the configured one (configs/model.yaml) if
+    trained, else the newest ``models/*`` with BIO labels."""
     if explicit is not None:
         return explicit
     import json
-    from ..config import PROJECT_ROOT, load_config
-    try:
-        from ..model.infer import DEFAULT_MODEL, resolve_model_dir
-    except ImportError:
-        return None
-    try:
-        configured = load_config("model").get("model_dir", DEFAULT_MODEL)
-    except OSError:
-        configured = DEFAULT_MODEL
-    if (resolve_model_dir(configured) / "config.json").exists():
-        return resolve_model_dir(configured)
+    from ..config import PROJECT_ROOT, load_config, project_path
+    configured = project_path(load_config("model")["model_dir"])
+    if (configured / "config.json").exists():
+        return configured
     found = []
     for cfg in (PROJECT_ROOT / "models").glob("**/config.json"):
         try:
@@ -192,11 +184,21 @@ def find_model(explicit: Optional[Path] = None) -> Optional[Path]:
 
 
 def char_probabilities(model_dir: Path) -> CharProbs:
-    """Per-character tag probabilities from the character model (pipeline/model/infer.py)."""
-    from ..model.infer import ModelTagger
-    tagger = ModelTagger(model_dir)
-    names = [tagger.id2label[i] for i in range(len(tagger.id2label))]
-    return lambda text: (names, tagger.probabilities([text])[0])
+    """Per-character tag probabilities of the token classifier over the whole text
+    (the softmax of its emissions), reading what the rules and cues found (pipeline/model/infer.py)."""
+    import numpy as np
+    from ..config import load_config, settings
+    from ..doc import Document
+    from ..model.infer import InferenceSettings, ModelTagger
+    from ..model.train import feature_pipeline
+    tagger = ModelTagger(model_dir, settings(InferenceSettings, load_config("model")["inference"]))
+    features = feature_pipeline("pipeline")
+
+    def probs(text: str):
+        em, _ = tagger.emissions([features(Document(id="rank", text=text))])
+        z = np.exp(em[0] - em[0].max(1, keepdims=True))
+        return tagger.names, z / z.sum(1, keepdims=True)
+    return probs
 
 
 def rules_only(prelabeller: Prelabeller) -> Prelabeller:

@@ -37,9 +37,10 @@ def aliases(vocab: Iterable[str], given: Optional[dict[str, str]] = None) -> dic
     one-character NFKC equivalents, upper case, other spaces and line breaks."""
     known = set(vocab)
     out = {a: b for a, b in (given or {}).items() if len(a) == 1 and b in known and a != b}
-    for cp in range(0x20, 0x30000):
+    for cp in range(0x30000):
         ch = chr(cp)
-        if ch in known or ch in out or unicodedata.category(ch) in ("Cs", "Co", "Cn"):
+        if ch in known or ch in out or unicodedata.category(ch) in ("Cs", "Co", "Cn") \
+                or unicodedata.category(ch) == "Cc" and not ch.isspace():
             continue
         if ch.isspace():
             out[ch] = "\n" if ch in "\r\v\f\x1c\x1d\x1e\x85\u2028\u2029" else " "
