@@ -6,7 +6,8 @@ Each batch went through the project's loop: ``jixiao annotate export --labels MO
 wrote for every annotator and batch, blind (before the tool's names were shown) and final (after
 each disagreement with the tool was settled by the guidelines; the settlements are in
 ``rounds/excerpts2/decisions/``).  This script takes the first annotator's final annotation of
-every planned document, applies the conventions below uniformly (the annotators were split on
+every planned document (both rounds: ``excerpts2_plan.json`` and the training-only
+``excerpts2_plan2.json``), applies the conventions below uniformly (the annotators were split on
 them, and the guidelines' own gold decides them), and writes
 
 - ``gold/excerpts2/excerpts2.jsonl``: the documents of the training split;
@@ -58,14 +59,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=Path, default=HERE / "rounds" / "excerpts2")
     args = ap.parse_args()
-    plan = json.loads((HERE / "excerpts2_plan.json").read_text(encoding="utf-8"))
+    planned = []
+    for name in ("excerpts2_plan.json", "excerpts2_plan2.json"):   # the second round is training only
+        if (HERE / name).exists():
+            planned += json.loads((HERE / name).read_text(encoding="utf-8"))["documents"]
     first = {}
     for f in sorted(args.rounds.glob("ann*.final.jsonl")):
         for d in read(f):
             first.setdefault(d["id"], d)
     splits: dict[str, list[dict]] = {"train": [], "test": []}
     missing, log = [], []
-    for p in plan["documents"]:
+    for p in planned:
         d = first.get(p["id"])
         if d is None:
             missing.append(p["id"])

@@ -15,7 +15,11 @@ checked and repeated:
    training documents mixed, so nobody annotates the two differently; a seeded random
    ``--second`` share is annotated again by a second, independent annotator.
 
+A second round (``--rest``) annotates the documents the first plan left out, all for training,
+in the same kind of batches; the test split is not touched.
+
 usage: select_excerpts2.py RANKING.json [-o annotations/excerpts2_plan.json]
+       select_excerpts2.py --rest [-o annotations/excerpts2_plan2.json]
 """
 from __future__ import annotations
 
@@ -31,7 +35,8 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("ranking", type=Path, help="`jixiao annotate rank ... --json` over unlabelled/excerpts2.jsonl")
+    ap.add_argument("ranking", type=Path, nargs="?", help="`jixiao annotate rank ... --json` over unlabelled/excerpts2.jsonl")
+    ap.add_argument("--rest", action="store_true", help="plan the documents the first plan left out")
     ap.add_argument("--corpus", type=Path, default=HERE / "unlabelled" / "excerpts2.jsonl")
     ap.add_argument("-o", "--out", type=Path, default=HERE / "excerpts2_plan.json")
     ap.add_argument("--n", type=int, default=360)
@@ -47,6 +52,8 @@ def main() -> None:
     for line in args.corpus.read_text(encoding="utf-8").splitlines():
         d = json.loads(line)
         docs[d["id"]] = d
+    if args.rest:
+        return plan_rest(docs, args)
     ranking = json.loads(args.ranking.read_text(encoding="utf-8"))
     ranked = ranking["chosen"] + ranking["not_chosen"]
 
@@ -79,6 +86,19 @@ def main() -> None:
     args.out.write_text(json.dumps(plan, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"{len(chosen)} documents ({plan['chars']} chars, {plan['queries']} queries, {plan['sites']} sites), "
           f"{len(test)} test, {len(second)} twice, {plan['batches']} batches -> {args.out}")
+
+
+def plan_rest(docs: dict, args) -> None:
+    first = json.loads((HERE / "excerpts2_plan.json").read_text(encoding="utf-8"))
+    done = {d["id"] for d in first["documents"]}
+    order = [i for i in docs if i not in done]
+    random.Random(args.seed + 1).shuffle(order)
+    rows = [{"id": i, "chars": len(docs[i]["text"]), "query": docs[i]["query"], "url": docs[i]["url"],
+             "split": "train", "batch": f"c{k // args.batch + 1:02d}", "second": False} for k, i in enumerate(order)]
+    out = args.out if args.out.name != "excerpts2_plan.json" else HERE / "excerpts2_plan2.json"
+    out.write_text(json.dumps({"seed": args.seed + 1, "n": len(rows), "chars": sum(r["chars"] for r in rows),
+                               "documents": rows}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"{len(rows)} more documents for training, {len({r['batch'] for r in rows})} batches -> {out}")
 
 
 if __name__ == "__main__":

@@ -50,25 +50,25 @@ class Resolver:
         self.fund_endings = tuple(cfg["fund_endings"])
 
     def __call__(self, doc: Document, view: NormalisedText) -> None:
-        projects = sorted((e for e in doc.entities if e.label == "PROJECT"), key=lambda e: e.start)
-        numbers = sorted((e for e in doc.entities if e.label in NUMERIC_LABELS), key=lambda e: e.start)
-        starts = [e.start for e in numbers]
+        projects = _ByPosition(e for e in doc.entities if e.label == "PROJECT")
+        numbers = _ByPosition(e for e in doc.entities if e.label in NUMERIC_LABELS)
         previous: Optional[Entity] = None
-        for e in numbers:
+        for e in numbers.items:
             if e.subject is None:
-                e.subject = self.resolve_subject(doc.text, e, starts, numbers=numbers, projects=projects,
-                                                 previous=previous)
+                e.subject = self.resolve_subject(doc.text, e, numbers=numbers, projects=projects, previous=previous)
             if e.project is None:
                 e.project = self.resolve_project(doc.text, e, projects)
             previous = e
         doc.facts = [Fact(e.value, e.unit, e.qualifier, e.label, e.span, e.subject, e.project, e.id)
-                     for e in numbers if e.value is not None]
+                     for e in numbers.items if e.value is not None]
 
     # -- subject ---------------------------------------------------------------------------
-    def resolve_subject(self, text: str, e: Entity, starts: Sequence[int] = (), *,
-                        numbers: Sequence[Entity] = (), projects: Sequence[Entity] = (),
+    def resolve_subject(self, text: str, e: Entity, *, numbers: Optional["_ByPosition"] = None,
+                        projects: Optional["_ByPosition"] = None,
                         previous: Optional[Entity] = None) -> Optional[Span]:
         """The phrase naming what ``e`` measures, or None."""
+        numbers = numbers if numbers is not None else _ByPosition([])
+        projects = projects if projects is not None else _ByPosition([])
         left = self._clause_start(text, e, numbers)
         raw_before = text[left:e.start]
         if not raw_before.strip() and left > 0 and text[left - 1] in "\t\n|" and _ends_cell(text, e.end):
@@ -97,11 +97,11 @@ class Resolver:
             return None
         return Span(a, b, text[a:b])
 
-    def _clause_start(self, text: str, e: Entity, numbers: Sequence[Entity]) -> int:
+    def _clause_start(self, text: str, e: Entity, numbers: "_ByPosition") -> int:
         left = e.start
         while left > 0 and not _CLAUSE_BREAK.match(text[left - 1]) and e.start - left < 40:
             left -= 1
-        for n in numbers:
+        for n in numbers.starting_in(left - 40, e.start):
             if left <= n.end <= e.start and n is not e and n.start < e.start:
                 # 比预算2.00万元减少2.00万元: the phrase starts after the other number, unless that
                 # number only counts the noun before this one (年初批复预算8个项目985万元)
@@ -151,9 +151,9 @@ class Resolver:
         return len(between) < 40 and not _SENTENCE_BREAK.search(between)
 
     @staticmethod
-    def _only_listed_project(text: str, a: int, b: int, projects: Sequence[Entity]) -> bool:
+    def _only_listed_project(text: str, a: int, b: int, projects: "_ByPosition") -> bool:
         """1、城市之光二期828套: a list item's project is not what its count measures."""
-        for p in projects:
+        for p in projects.starting_in(a - 200, a + 1):
             if p.start <= a and b <= p.end and _MARKER_BEFORE.search(text[max(0, p.start - 6):p.start]):
                 return True
         return False
@@ -191,16 +191,19 @@ class Resolver:
         return a, b
 
     # -- project -----------------------------------------------------------------------------
-    def resolve_project(self, text: str, e: Entity, projects: Sequence[Entity]) -> Optional[Span]:
+    def resolve_project(self, text: str, e: Entity, projects: "_ByPosition") -> Optional[Span]:
         """The project the number's sentence (or table row) is about, if the text says so."""
         if e.subject is not None:
-            for p in projects:
+            for p in projects.starting_in(e.subject.start - 200, e.subject.start + 1):
                 if p.start <= e.subject.start and e.subject.end <= p.end and p.end <= e.start:
                     return p.span  # the row is titled by the project (征收工作经费（万元） 38)
         s = e.start
         while s > 0 and not _SENTENCE_BREAK.match(text[s - 1]):
             s -= 1
-        in_sentence = [p for p in projects if s <= p.start and p.end <= e.start]
+        in_sentence = [p for p in projects.starting_in(s, e.start) if p.end <= e.start]
+        row = self._row_project(text, e, in_sentence)
+        if row is not None:
+            return row
         if in_sentence:
             p = in_sentence[-1]
             if len(in_sentence) > 1 and re.fullmatch(r"\s*[（(]\s*", text[in_sentence[-2].end:p.start]):
@@ -217,18 +220,46 @@ class Resolver:
         fs, fe = _full_sentence(text, e.start)
         if fs > 0 and any(w in text[fs:fe] for w in self.refer_back):
             ps, _ = _full_sentence(text, fs - 1)
-            prev = [p for p in projects if ps <= p.start and p.end <= fs]
+            prev = [p for p in projects.starting_in(ps, fs) if p.end <= fs]
             if prev:
                 return prev[-1].span  # named in the sentence right before
         return None
 
-    def _enumerated(self, text: str, p: Entity, projects: Sequence[Entity]) -> bool:
+    @staticmethod
+    def _row_project(text: str, e: Entity, in_line: list[Entity]) -> Optional[Span]:
+        """序号 | X项目 | 20 |: in a table row on one line, the one project of the row owns its numbers."""
+        if not in_line:
+            return None
+        line_start = text.rfind("\n", 0, e.start) + 1
+        row = [p for p in in_line if p.start >= line_start]
+        between = text[row[-1].end:e.start] if row else ""
+        if len(row) == 1 and re.search(r"[\t|]", between) and "\n" not in between:
+            return row[0].span
+        return None
+
+    def _enumerated(self, text: str, p: Entity, projects: "_ByPosition") -> bool:
         """A、B等项目: a project in a list of projects speaks for none of the list's numbers."""
         after = text[p.end:p.end + 4]
         before = text[max(0, p.start - 2):p.start]
         if after.startswith(("、", "等", "和", "及")):
             return True
         return before.endswith("、") and not before[:1].isdigit()  # 2、X项目 is a list marker
+
+
+class _ByPosition:
+    """Entities sorted by start, found by position with bisect (linear work per document)."""
+
+    def __init__(self, entities):
+        import bisect
+        self._bisect = bisect
+        self.items = sorted(entities, key=lambda e: (e.start, e.end))
+        self.starts = [e.start for e in self.items]
+
+    def starting_in(self, a: int, b: int) -> list[Entity]:
+        """Entities that start in ``[a, b)``."""
+        i = self._bisect.bisect_left(self.starts, a)
+        j = self._bisect.bisect_left(self.starts, b)
+        return self.items[i:j]
 
 
 def _ends_cell(text: str, end: int) -> bool:

@@ -151,3 +151,18 @@ def test_facts_carry_number_subject_and_project(resolver):
     assert fact.number.text == "266户"
     assert fact.project.text == "正清路延长线项目"
     assert "征收房屋" in fact.subject.text
+
+
+def test_a_table_row_links_its_numbers_to_its_one_project(resolver):
+    text = "序号 | 项目名称 | 投资规模 |\n1 | 周家营村人行道硬化项目 | 20万元 |\n2 | 后林都道路建设项目 | 35万元 |\n"
+    doc = resolve(resolver, text, ["20万元", "35万元"], ["周家营村人行道硬化项目", "后林都道路建设项目"])
+    assert entity(doc, "20万元").project.text == "周家营村人行道硬化项目"
+    assert entity(doc, "35万元").project.text == "后林都道路建设项目"
+
+
+def test_cost_grows_with_the_document_not_with_its_square(resolver):
+    """A long report: every number still finds its own sentence's project (positions, not scans)."""
+    unit = "该片区拆除房屋12栋。怀南水产品市场项目全年共拆除房屋164栋，"
+    doc = resolve(resolver, unit * 300, ["12栋", "164栋"] * 300, ["怀南水产品市场项目"] * 300)
+    linked = [e for e in doc.entities if e.text == "164栋"]
+    assert len(linked) == 300 and all(e.project is not None and e.project.end <= e.start for e in linked)
