@@ -103,24 +103,29 @@ def _unique_id(path: Path, seen: dict[str, str]) -> str:
 
 @app.command()
 def evaluate(
-    gold: Path = typer.Option(..., "--gold", help="gold annotations: a .json/.jsonl file or a directory"),
+    gold: Path = typer.Option(..., "--gold", help="gold annotations: a .json/.jsonl file or a directory "
+                                                 "(its test/ folder is read only when named)"),
     pred: Optional[Path] = typer.Argument(None, help="predictions (documents.jsonl); default: run the pipeline"),
     as_json: bool = typer.Option(False, "--json", help="print machine-readable JSON"),
     peers: bool = typer.Option(False, "--peers", help="also score Recognizers-Text and jionlp (extra 'peers')"),
     config: Optional[str] = typer.Option(None, "--config", help="pipeline config when running the pipeline"),
+    compare: Optional[List[str]] = typer.Option(None, "--compare", help="also run these pipeline configs "
+                                                                       "(e.g. configs/pipeline-rules.yaml)"),
 ):
     """Per-label precision/recall/F1, value/unit/qualifier accuracy, subject, project links and facts."""
     from .evaluation import format_table, load_documents, score
     from .language import Pipeline
+    from .doc import Document
 
     gold_docs = load_documents(gold)
     systems = {}
     if pred is not None:
         systems[f"predictions {pred}"] = score(gold_docs, load_documents(pred))
     else:
-        nlp = Pipeline.from_config(config)
-        from .doc import Document
-        systems["jixiao"] = score(gold_docs, [nlp(Document(id=g.id, text=g.text)) for g in gold_docs])
+        for name in [config] + list(compare or []):
+            nlp = Pipeline.from_config(name)
+            label = "jixiao (default pipeline)" if name is None else f"jixiao ({name})"
+            systems[label] = score(gold_docs, [nlp(Document(id=g.id, text=g.text)) for g in gold_docs])
     if peers:
         from .peers import PEERS
         for name, peer in PEERS.items():
@@ -239,13 +244,14 @@ def train(
 
 @app.command()
 def package(
-    model: Path = typer.Option(Path("models/jixiao-zh-char"), "--model", help="trained model dir"),
-    cv: Path = typer.Option(Path(".cache/cv/cv.json"), "--cv", help="cross-validation result to report"),
-    bench: Optional[Path] = typer.Option(None, "--bench", help="bench/bench_model.py --json output to report"),
+    model: Path = typer.Option(Path("models/jixiao-zh"), "--model", help="trained model dir"),
+    cv: Optional[Path] = typer.Option(None, "--cv", help="cross-validation result (cv.json) to report"),
+    test: Optional[Path] = typer.Option(None, "--test", help="`jixiao evaluate --json` on the frozen test split"),
+    bench: Optional[Path] = typer.Option(None, "--bench", help="bench/bench_pipeline.py --json output to report"),
 ):
-    """Write the model card (README.md) of a trained model: data, settings, command, scores."""
+    """Write the model card (README.md) of a trained model: data, settings, commands, scores, speed."""
     from .model.card import write_card
-    print(write_card(model, cv, bench), file=sys.stderr)
+    print(write_card(model, cv, test, bench), file=sys.stderr)
 
 
 def main() -> None:

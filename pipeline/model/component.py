@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ..config import settings
+from ..config import load_config, settings
 from ..cues import SPAN_GROUP
 from ..doc import Document
 from ..normalising import NormalisedText
@@ -27,6 +27,7 @@ class ModelSettings:
 
     model_dir: str
     policy: dict
+    cues: bool
     gate: bool
     context: int
     inference: dict
@@ -74,10 +75,14 @@ class ModelComponent:
         if self.policy.name == "rules":
             return
         spans = reading_spans(doc, self.settings.context) if self.settings.gate else [(0, len(doc.text))]
-        found = self.tagger.tag_many([doc], [spans])[0] if spans else []
+        found = self.tagger.tag_many([doc], [spans], cues=self.settings.cues)[0] if spans else []
         doc.entities[:] = combine(doc.text, doc.entities, found, self.policy)
 
 
 def from_settings(**overrides) -> ModelComponent:
-    """``configs/model.yaml`` with the pipeline entry's ``settings`` over it."""
-    return ModelComponent(settings(ModelSettings, "model", **overrides))
+    """``configs/model.yaml`` with the pipeline entry's ``settings`` over it (key by key inside
+    ``policy`` and ``inference``)."""
+    base = load_config("model")
+    merged = {k: {**base[k], **v} if isinstance(v, dict) and isinstance(base.get(k), dict) else v
+              for k, v in overrides.items()}
+    return ModelComponent(settings(ModelSettings, "model", **merged))

@@ -62,9 +62,11 @@ class ModelTagger:
         self.stride = int(getattr(model.config, "stride", self.window * 3 // 4))
         self.uses_cues = bool(getattr(model.config, "cue_channels", None))
 
-    def emissions(self, docs: Sequence[Document], spans: Optional[Sequence[Sequence[tuple[int, int]]]] = None):
+    def emissions(self, docs: Sequence[Document], spans: Optional[Sequence[Sequence[tuple[int, int]]]] = None,
+                  cues: bool = True):
         """Per document a ``[len(text), n_tags]`` array of averaged emission scores, and a
-        ``[len(text)]`` bool array of the characters some window read."""
+        ``[len(text)]`` bool array of the characters some window read.  Without ``cues`` the
+        model reads the characters alone."""
         import numpy as np
         import torch
         jobs = encode_windows(docs, self.encoder, self.window, self.stride, spans=spans)
@@ -76,7 +78,7 @@ class ModelTagger:
             for i in range(0, len(jobs), self.settings.batch_size):
                 batch = jobs[i:i + self.settings.batch_size]
                 inputs = collate(batch, self.encoder.pad_id)
-                if not self.uses_cues:
+                if not (self.uses_cues and cues):
                     inputs.pop("cue_ids")
                 scores = self.model(**inputs).logits.float().numpy()
                 for j, w in enumerate(batch):
@@ -85,8 +87,8 @@ class ModelTagger:
                     counts[w.doc][w.start:w.start + n] += 1
         return [s / np.maximum(c, 1)[:, None] for s, c in zip(sums, counts)], [c > 0 for c in counts]
 
-    def tag_many(self, docs: Sequence[Document],
-                 spans: Optional[Sequence[Sequence[tuple[int, int]]]] = None) -> list[list[Entity]]:
+    def tag_many(self, docs: Sequence[Document], spans: Optional[Sequence[Sequence[tuple[int, int]]]] = None,
+                 cues: bool = True) -> list[list[Entity]]:
         """Entities of each document (only inside ``spans[i]`` when given)."""
         import numpy as np
         allowed, start = allowed_transitions(self.names)
@@ -95,7 +97,7 @@ class ModelTagger:
             trans, first = trans + self.transitions[0], first + self.transitions[1]
         o = self.names.index("O")
         out = []
-        for doc, em, read in zip(docs, *self.emissions(docs, spans)):
+        for doc, em, read in zip(docs, *self.emissions(docs, spans, cues)):
             pieces = decoding_pieces(read, em.argmax(1) == o, self.window)
             best = np.full(len(em), o, dtype=np.int64)
             if pieces:

@@ -184,9 +184,13 @@ class JixiaoTaggerForTokenClassification(PreTrainedModel):
 
 
 def register() -> None:
-    """Make ``AutoConfig``/``AutoModelForTokenClassification`` know the jixiao tagger."""
+    """Make ``AutoConfig``, ``AutoModelForTokenClassification`` and ``AutoTokenizer`` know the jixiao
+    tagger and its tokenizer."""
+    from transformers import AutoTokenizer
+    from .features import tokenizer_class
     try:
         AutoConfig.register(MODEL_TYPE, JixiaoTaggerConfig)
         AutoModelForTokenClassification.register(JixiaoTaggerConfig, JixiaoTaggerForTokenClassification)
+        AutoTokenizer.register(JixiaoTaggerConfig, fast_tokenizer_class=tokenizer_class())
     except ValueError:
         pass  # already registered

@@ -32,6 +32,7 @@ class TrainSettings:
     out_dir: str
     pipeline: str
     cues: bool
+    cue_dropout: float
     use_crf: bool
     transformer_layers: int
     dropout: float
@@ -89,8 +90,10 @@ def training_windows(gold: Sequence[Document], featurised: Sequence[Document], e
     windows = encode_windows(featurised, encoder, s.window, s.stride,
                              gold=[[(e.start, e.end, e.label) for e in d.entities] for d in gold],
                              label_names=label_names())
-    if not s.cues:
-        for w in windows:
+    import random
+    rng = random.Random(s.seed)
+    for w in windows:   # a share of windows without cues: the model also reads characters alone
+        if not s.cues or rng.random() < s.cue_dropout:
             w.cues = w.cues * 0
     return windows
 
