@@ -18,8 +18,8 @@ def make_rule_tagger(**settings):
 
 @component("project_tagger")
 def make_project_tagger(**settings):
-    from .projects import ProjectTagger, default_tagger
-    tagger = ProjectTagger(**settings) if settings else default_tagger()
+    from .projects import ProjectTagger
+    tagger = ProjectTagger(settings or None)
 
     def project_tagger(doc: Document, view: NormalisedText) -> None:
         taken = [(e.start, e.end) for e in doc.entities]

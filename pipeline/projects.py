@@ -12,8 +12,9 @@ Precision first (the learned tagger adds recall).  A name is taken where
 
 and every later mention of a name found so is a PROJECT too, as are the items listed beside a
 name found so, or before 等 and a project word (机械化、大米厂等棚户区改造民生项目).
-Names the rules doubt (unspecific X项目, sites with no count or phase) are not output; they
-are ``candidates`` that the learned tagger gets as hints and judges.  Leading years and
+Names the rules doubt (unspecific X项目, sites with no count or phase) are not output.  These
+are the rules of the rules-only pipeline (configs/pipeline-rules.yaml); the default pipeline lets
+the token classifier decide from structural cues instead (pipeline/cues.py).  Leading years and
 administrative places (汤阴县, 2023年度) are cut off; verbs and prepositions never start
 a name; generic mentions (该项目, 老旧小区, 基建工程项目) are not names.
 """
@@ -33,10 +34,10 @@ _YEAR_RE = re.compile(r"(?:\d{4}|[〇零一二三四五六七八九]{4})(?:\s*[-
 _CLOSERS = {"”": "“", ")": "(", "）": "（"}
 
 # how a name was found, strongest first: it wins an overlap against weaker kinds
-_PRIORITY = {"field": 0, "title": 1, "heading": 2, "mention": 3, "site": 4, "prose": 5, "listed": 6, "candidate": 7}
+_PRIORITY = {"field": 0, "title": 1, "heading": 2, "mention": 3, "site": 4, "prose": 5, "listed": 6}
 # how sure a name of each kind is (Entity.confidence)
 _CONFIDENCE = {"field": 0.95, "title": 0.9, "heading": 0.85, "mention": 0.85, "site": 0.8, "prose": 0.7,
-               "listed": 0.6, "candidate": 0.3}
+               "listed": 0.6}
 _MEASURES = {"个", "项", "批", "户", "套", "栋", "家", "处", "宗", "亩", "人", "名", "年", "月", "日", "年度", "万元", "元"}
 _NAMED_FLAGS = ("ns", "nr", "nz", "nt", "nrt", "nrfg")
 _PLACE_FOLLOWERS = "年度省市县区镇乡州旗"  # a mention may follow a year or a place (汉阴县城西…项目)
@@ -63,7 +64,6 @@ class ProjectTagger:
     def __init__(self, config: Optional[dict] = None):
         cfg = config or load_config("projects")
         self.cfg = cfg
-        self._last: Optional[tuple[str, tuple[list[_Name], list[_Name]]]] = None
         self.suffixes = sorted(cfg["suffixes"], key=len, reverse=True)
         self.site_suffixes = sorted(cfg["site_suffixes"], key=len, reverse=True)
         self.weak_sites = set(cfg["weak_site_suffixes"])
@@ -93,31 +93,16 @@ class ProjectTagger:
         self.use_re = re.compile(r"(?:[\d.]+\s*万?元)?\s*[，,]?\s*(?:主要|全部|专项)?用于")
 
     def __call__(self, nt: NormalisedText) -> list[Entity]:
-        return [self._entity(nt, n) for n in self._names(nt.text)[0]]
+        return [self._entity(nt, n) for n in self._names(nt.text)]
 
-    def candidates(self, nt: NormalisedText) -> list[Entity]:
-        """Names the rules doubt (not specific enough, an unmarked site, an item listed beside a
-        name): never output by the rules, they are hints for the learned tagger to judge."""
-        return [self._entity(nt, n) for n in self._names(nt.text)[1]]
-
-    def _names(self, text: str) -> tuple[list[_Name], list[_Name]]:
-        """(names, candidates) of a text; the last text's are kept, because the model's hints ask
-        for the candidates of the text whose names the pipeline has just found."""
-        if self._last is not None and self._last[0] == text:
-            return self._last[1]
+    def _names(self, text: str) -> list[_Name]:
         found: list[_Name] = []
         for finder in (self._field_names, self._evaluated_names, self._title_lines, self._heading_names,
                        self._budget_lines, self._site_names, self._prose_names):
             found.extend(finder(text))
-        sure = [n for n in found if n.kind != "candidate"]
-        sure.extend(self._mentions(text, sure))
-        names = _non_overlapping(sure)
-        names = _non_overlapping(names + self._coordinated(text, names, "listed", lists=True))
-        doubted = _non_overlapping(names + [n for n in found if n.kind == "candidate"])
-        doubted += self._coordinated(text, doubted, "candidate", lists=False)
-        result = names, [n for n in _non_overlapping(doubted) if n.kind == "candidate"]
-        self._last = (text, result)
-        return result
+        found.extend(self._mentions(text, found))
+        names = _non_overlapping(found)
+        return _non_overlapping(names + self._coordinated(text, names))
 
     # -- names by position ---------------------------------------------------------------
     def _field_names(self, text: str) -> Iterator[_Name]:
@@ -266,8 +251,7 @@ class ProjectTagger:
             if len(name) > 24 or not self._acceptable(name, need_suffix=False, site=True):
                 continue
             if weak or not self._specific(name, strict=False, strip=self.site_re):
-                yield _Name(*span, "candidate")
-                continue
+                continue  # an unmarked site: too doubtful for the rules
             yield _Name(*span, "site")
             yield from self._alias(text, span[1])
         # 6、城市之光二期828套: a numbered item whose name ends in a phase and is followed by its count
@@ -312,26 +296,22 @@ class ProjectTagger:
                 continue
             if 5 <= len(name) <= 22 and self._specific(name, strict=True):
                 yield _Name(*span, "prose")
-            elif len(name) >= 5 and self._plausible(name):
-                yield _Name(*span, "candidate")
 
-    def _coordinated(self, text: str, anchors: list[_Name], kind: str, lists: bool) -> list[_Name]:
-        """Items listed with a name (北京公馆、古城南路、辰州中央广场回迁安置) and, with ``lists``,
-        before 等 and a project word (机械化、大米厂等棚户区改造民生项目): coordinated items are
-        of one kind."""
+    def _coordinated(self, text: str, anchors: list[_Name]) -> list[_Name]:
+        """Items listed with a name (北京公馆、古城南路、辰州中央广场回迁安置) and before 等 and a
+        project word (机械化、大米厂等棚户区改造民生项目): coordinated items are of one kind."""
         out: list[_Name] = []
         taken = {(n.start, n.end) for n in anchors}
         queue = [(n.start, n.end) for n in anchors if n.kind not in self.cfg["unlisted_kinds"]]
-        if lists:
-            for m in re.finditer("等", text):
-                if re.match(self.cfg["listed_before"], text[m.end():m.end() + 16]):
-                    items = self._list_items(text, m.start())
-                    # a list of programmes (工业强基、智能制造等重大工程) names no site: skip it
-                    if any(self._site_like(text[a:b]) for a, b in items):
-                        for item in items:
-                            if not any(item[0] < d and c < item[1] for c, d in taken):
-                                taken.add(item)
-                                out.append(_Name(*item, kind))
+        for m in re.finditer("等", text):
+            if re.match(self.cfg["listed_before"], text[m.end():m.end() + 16]):
+                items = self._list_items(text, m.start())
+                # a list of programmes (工业强基、智能制造等重大工程) names no site: skip it
+                if any(self._site_like(text[a:b]) for a, b in items):
+                    for item in items:
+                        if not any(item[0] < d and c < item[1] for c, d in taken):
+                            taken.add(item)
+                            out.append(_Name(*item, "listed"))
         while queue:
             a, b = queue.pop()
             a = self._place_before(text, a)
@@ -340,7 +320,7 @@ class ProjectTagger:
                 if item and not any(item[0] < d and c < item[1] for c, d in taken):
                     taken.add(item)
                     queue.append(item)
-                    out.append(_Name(*item, kind))
+                    out.append(_Name(*item, "listed"))
         return out
 
     def _list_items(self, text: str, end: int) -> list[tuple[int, int]]:
@@ -409,14 +389,6 @@ class ProjectTagger:
                 end -= 1
         a, end = self._strip(text, a, end, places=True)
         return (a, end) if end - a >= 2 and self._listable(text[a:end]) else None
-
-    def _plausible(self, name: str) -> bool:
-        """Could a name the rules doubt still be one: it does not start with a verb or
-        adverb (督促项目, 谋划好项目) and says more than the words every project shares."""
-        words = _words(re.sub("(?:" + self.suffix_re.pattern + ")$", "", name))
-        if not words or words[0][1] in self.not_first:
-            return False
-        return any(w not in self.generic_words and w not in self.scope for w, _ in words)
 
     def _listable(self, name: str) -> bool:
         compact = re.sub(r"\s+", "", name)
@@ -612,13 +584,6 @@ class ProjectTagger:
                       confidence=_CONFIDENCE[n.kind])
 
 
-@lru_cache(maxsize=1)
-def default_tagger() -> ProjectTagger:
-    """The tagger of ``configs/projects.yaml``, shared by the pipeline component and the model's hints."""
-    return ProjectTagger()
-
-
-@lru_cache(maxsize=4096)
 def _words(s: str) -> tuple[tuple[str, str], ...]:
     return tuple((p.word, p.flag) for p in _posseg().cut(s))
 
