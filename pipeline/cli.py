@@ -91,10 +91,14 @@ def extract(
 
 
 def _unique_id(path: Path, seen: dict[str, str]) -> str:
-    """The file name without extension; a second file with the same name gets its path's hash."""
+    """The file name without extension; a second file with the same name gets its path's hash.
+
+    ``os.path.realpath`` rather than ``Path.resolve``: it does not raise on a symlink loop, which
+    ``read_document`` then reports as that file's error."""
     import hashlib
+    import os
     stem = path.stem
-    key = str(path.resolve())
+    key = os.path.realpath(path)
     if seen.get(stem, key) != key:
         stem = f"{stem}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
     seen[stem] = key

@@ -96,3 +96,19 @@ def test_every_fact_names_the_entity_it_was_built_from(sample_run):
         for f in d["facts"]:
             e = by_id[f["entity_id"]]
             assert (e["start"], e["end"], e["value"]) == (f["number"]["start"], f["number"]["end"], f["value"])
+
+
+@pytest.mark.slow
+def test_case01_symlink_loop_in_input_dir_is_one_error_line(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "a.txt").symlink_to(inp / "b.txt")
+    (inp / "b.txt").symlink_to(inp / "a.txt")
+    (inp / "c.txt").write_text((ROOT / "samples" / "reports" / "003_b2570951c4ea1818.txt").read_text(encoding="utf-8"),
+                               encoding="utf-8")
+    proc = run_jixiao("extract", inp, "-o", tmp_path / "out", "--config", "configs/pipeline-rules.yaml")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("jixiao: error:")]
+    assert errors == [f"jixiao: error: {inp / name}: cannot open: Too many levels of symbolic links"
+                      for name in ("a.txt", "b.txt")]
+    assert [d["id"] for d in read_jsonl(tmp_path / "out" / "documents.jsonl")] == ["c"]
