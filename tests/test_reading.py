@@ -61,3 +61,15 @@ def test_missing_and_special_files(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(ReadError, match="not a regular file"):
         read_document(fifo)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_case08_utf16_without_bom_is_read_and_offsets_stay_exact(tmp_path, encoding):
+    from pipeline import extract
+    text = (REPORT * 3).replace("中心", "中心\r\n")
+    path = tmp_path / "r.txt"
+    path.write_bytes(text.encode(encoding))
+    doc = read_document(path)
+    assert (doc.text, doc.encoding) == (text, encoding)
+    entities = extract(doc.text).entities
+    assert entities and all(doc.text[e.start:e.end] == e.text for e in entities)
