@@ -30,6 +30,7 @@ def extract(
 ):
     """Extract entities and facts from reports into OUT/documents.jsonl (and OUT/jixiao.duckdb)."""
     from .language import Pipeline
+    from .limits import DocumentLimits, extract_bounded
     from .output import DuckDBWriter, JsonlWriter
     from .reading import ReadError, iter_input_files, read_document
 
@@ -41,6 +42,7 @@ def extract(
     done = writer.done_ids() if resume else set()
     db = DuckDBWriter(out / "jixiao.duckdb") if duckdb else None
     nlp = Pipeline.from_config(config)
+    limits = DocumentLimits.from_config()
     if ocr_engine:
         from .formats.ocr import choose_engine
         try:
@@ -65,16 +67,11 @@ def extract(
             skipped += 1
             continue
         try:
-            doc = read_document(path, max_bytes=int(max_mb * 1024 * 1024))
+            doc = extract_bounded(lambda: read_document(path, max_bytes=int(max_mb * 1024 * 1024)), nlp, limits, path)
         except ReadError as exc:
             fail(exc)
             continue
         doc.id = doc_id
-        try:
-            nlp(doc)
-        except Exception as exc:  # a bug on one document must not lose the batch
-            fail(ReadError(path, f"extraction failed: {type(exc).__name__}: {exc}"))
-            continue
         writer.write(doc)
         if db is not None:
             db.write(doc)
@@ -198,13 +195,21 @@ def report(
     """HTML report: text with entities highlighted, checks (failed ones linked to their figures), indicator tables."""
     from .report import load_inputs, write_report
 
-    docs = load_inputs(inputs)
+    unreadable = []
+
+    def fail(exc) -> None:
+        unreadable.append(exc)
+        _err(str(exc))
+
+    docs = load_inputs(inputs, fail)
     if not docs:
         _err("no documents in the input")
         raise typer.Exit(2)
     paths = write_report(docs, out)
     failed = sum(c["status"] == "fails" for d in docs for c in d.get("checks", []))
-    print(f"{len(docs)} documents, {failed} failed checks -> {paths[0]}", file=sys.stderr)
+    print(f"{len(docs)} documents, {failed} failed checks, {len(unreadable)} unreadable -> {paths[0]}",
+          file=sys.stderr)
+    raise typer.Exit(1 if unreadable else 0)
 
 
 @app.command()

@@ -24,8 +24,8 @@ class ReadError(Exception):
     """A file that cannot be read as a report; ``str()`` is the one-line message for the user."""
 
     def __init__(self, path: str | os.PathLike, cause: str):
-        self.path, self.cause = str(path), cause
-        super().__init__(f"{path}: {cause}")
+        self.path, self.cause = str(path), " ".join(cause.splitlines())
+        super().__init__(f"{path}: {self.cause}")
 
 
 def reader(*suffixes: str) -> Callable:

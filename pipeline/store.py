@@ -39,7 +39,7 @@ class DocResult:
     member: Optional[str]
     status: str  # "ok" or "failed"
     error: Optional[str] = None
-    stage: Optional[str] = None  # where a failure happened: read, extract, worker
+    stage: Optional[str] = None  # where a failure happened: read, limit, extract, worker
     encoding: Optional[str] = None
     chars: int = 0
     bytes: int = 0

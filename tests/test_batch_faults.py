@@ -10,12 +10,13 @@ import re
 import shutil
 import signal
 import subprocess
+from pathlib import Path
 
 import psutil
 import pytest
 import yaml
 
-from batch_corpus import JIXIAO, ROOT, cli_env, distinct_docs, snapshot, write_docs
+from batch_corpus import JIXIAO, ROOT, cli_env, distinct_docs, long_line_report, snapshot, write_docs
 from pipeline.batching import run_batch
 
 N_DOCS = 300
@@ -153,3 +154,26 @@ def test_large_documents_and_results_do_not_stall_the_pipes(tmp_path):
     assert (summary.ok, summary.failed) == (12, 0)
     snap = snapshot(tmp_path / "r.duckdb")
     assert len(snap["facts"]) == 12 * 400 and {f[4] for f in snap["facts"]} == {"亩"}
+
+
+@pytest.mark.slow
+def test_case09_document_over_the_time_bound_fails_alone_and_the_batch_goes_on(tmp_path, env):
+    limits = Path(env["JIXIAO_CONFIGS"]) / "limits.yaml"
+    cfg = yaml.safe_load(limits.read_text(encoding="utf-8"))
+    cfg["document"]["max_seconds"] = 3
+    limits.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    d = write_docs(tmp_path / "in", distinct_docs(4, seeds_only=True))
+    (d / "doc00002_no_line_breaks.txt").write_text(long_line_report(700_000), encoding="utf-8")
+    db = tmp_path / "r.duckdb"
+    run = subprocess.run([*JIXIAO, "batch", str(d), "--db", str(db), "--workers", "1", "--progress", "none",
+                          "--config", "configs/pipeline-rules.yaml"],
+                         capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert run.returncode == 1, run.stderr
+    assert "4 ok, 1 failed" in run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("jixiao: error:")]
+    assert errors == [f"jixiao: error: {d / 'doc00002_no_line_breaks.txt'}: took longer than 3 s "
+                      "(max_seconds in configs/limits.yaml): stopped"]
+    import duckdb
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT stage FROM errors").fetchall() == [("limit",)]
+    con.close()
