@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
@@ -102,6 +103,13 @@ def _unique_id(path: Path, seen: dict[str, str]) -> str:
     return stem
 
 
+class Missing(str, Enum):
+    """What ``evaluate`` does with gold documents that have no prediction."""
+
+    refuse = "refuse"
+    skip = "skip"
+
+
 @app.command()
 def evaluate(
     gold: Path = typer.Option(..., "--gold", help="gold annotations: a .json/.jsonl file or a directory"),
@@ -109,15 +117,22 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="print machine-readable JSON"),
     peers: bool = typer.Option(False, "--peers", help="also score Recognizers-Text and jionlp (extra 'peers')"),
     config: Optional[str] = typer.Option(None, "--config", help="pipeline config when running the pipeline"),
+    missing: Missing = typer.Option(Missing.refuse, "--missing",
+                                    help="gold documents without a prediction in PRED: refuse to score, or skip "
+                                         "them and score the documents both sides have"),
 ):
     """Per-label precision/recall/F1, value/unit/qualifier accuracy, subject, project links and facts."""
-    from .evaluation import format_table, load_documents, score
+    from .evaluation import format_table, load_documents, score, unpredicted
     from .language import Pipeline
 
     gold_docs = load_documents(gold)
     systems = {}
     if pred is not None:
-        systems[f"predictions {pred}"] = score(gold_docs, load_documents(pred))
+        predictions = load_documents(pred)
+        absent = unpredicted(gold_docs, predictions)
+        if absent:
+            gold_docs = _without_unpredicted(gold_docs, absent, pred, missing)
+        systems[f"predictions {pred}"] = score(gold_docs, predictions)
     else:
         nlp = Pipeline.from_config(config)
         from .doc import Document
@@ -131,6 +146,18 @@ def evaluate(
         print(json.dumps({k: v.to_json() for k, v in systems.items()}, ensure_ascii=False, indent=2))
     else:
         print(format_table(systems))
+
+
+def _without_unpredicted(gold_docs: list, absent: list[str], pred: Path, missing: Missing) -> list:
+    """The gold documents that have a prediction, after saying how many have none; or stop (exit 2)."""
+    told = (f"{pred}: no prediction for {len(absent)} of {len(gold_docs)} gold documents "
+            f"({', '.join(absent[:3])}{', ...' if len(absent) > 3 else ''})")
+    kept = [g for g in gold_docs if g.id not in set(absent)]
+    if missing is Missing.refuse or not kept:
+        _err(f"{told}; pass --missing skip to score only the documents both sides have" if kept else told)
+        raise typer.Exit(2)
+    print(f"jixiao: note: {told}; scoring the documents both sides have ({len(kept)})", file=sys.stderr)
+    return kept
 
 
 @app.command()
