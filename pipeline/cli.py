@@ -32,7 +32,7 @@ def extract(
     """Extract entities and facts from reports into OUT/documents.jsonl (and OUT/jixiao.duckdb)."""
     from .language import Pipeline
     from .limits import DocumentLimits, extract_bounded
-    from .output import DuckDBWriter, JsonlWriter
+    from .output import DuckDBWriter, JsonlWriter, WriteError
     from .reading import ReadError, iter_input_files, read_document
 
     out.mkdir(parents=True, exist_ok=True)
@@ -73,9 +73,13 @@ def extract(
             fail(exc)
             continue
         doc.id = doc_id
-        writer.write(doc)
-        if db is not None:
-            db.write(doc)
+        try:
+            writer.write(doc)
+            if db is not None:
+                db.write(doc)
+        except WriteError as exc:
+            _err(str(exc))
+            raise typer.Exit(2)
         ok += 1
         chars += len(doc.text)
     writer.close()
@@ -175,13 +179,14 @@ def batch(
 ):
     """Extract facts from many documents into DuckDB: parallel, resumable, each document exactly once."""
     from .batching import PipelineLoadError, run_batch
+    from .output import WriteError
     from .store import StoreLockedError
 
     try:
         summary = run_batch(inputs, db, workers=workers, engine=engine, address=address, config=config,
                             text_column=text_column, progress=progress,
                             to_dataset=str(to_dataset) if to_dataset else None)
-    except (StoreLockedError, PipelineLoadError) as exc:
+    except (StoreLockedError, PipelineLoadError, WriteError) as exc:
         _err(str(exc))
         raise typer.Exit(2)
     print(f"batch: {summary.line()} -> {db}", file=sys.stderr)

@@ -177,3 +177,29 @@ def test_case09_document_over_the_time_bound_fails_alone_and_the_batch_goes_on(t
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT stage FROM errors").fetchall() == [("limit",)]
     con.close()
+
+
+@pytest.mark.slow
+def test_case02_disk_full_is_one_error_line_and_the_database_keeps_what_it_held(tmp_path, env):
+    d = write_docs(tmp_path / "in", distinct_docs(3, seeds_only=True))
+    db = tmp_path / "r.duckdb"
+
+    def batch(inputs) -> subprocess.CompletedProcess:
+        return subprocess.run([*JIXIAO, "batch", str(inputs), "--db", str(db), "--workers", "1", "--progress", "none",
+                               "--config", "configs/pipeline-rules.yaml"],
+                              capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+
+    first = batch(d / "doc00000.txt")
+    assert first.returncode == 0, first.stderr
+    wal = Path(f"{db}.wal")
+    wal.symlink_to("/dev/full")  # every write to the write-ahead log fails: No space left on device
+    full = batch(d)
+    wal.unlink()
+    assert full.returncode == 2 and "Traceback" not in full.stderr, full.stderr
+    errors = [line for line in full.stderr.splitlines() if line.startswith("jixiao: error:")]
+    assert len(errors) == 1 and errors[0].startswith(f"jixiao: error: {db}: cannot write: ")
+    assert "No space left on device" in errors[0] and "rerun to continue" in errors[0]
+    held = snapshot(db)
+    assert held["statuses"] == {"ok": 1} and held["orphans"] == 0 and held["counts_match"]
+    again = batch(d)
+    assert again.returncode == 0 and "2 ok, 0 failed, 1 skipped" in again.stderr, again.stderr
