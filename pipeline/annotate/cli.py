@@ -135,9 +135,7 @@ def serve_ls(
     """Serve pre-annotations to Label Studio as an ML backend (/health, /setup, /predict, /webhook)."""
     from .server import Backend, make_server
     from .source import Prelabeller
-    prelabeller = Prelabeller(config=config)
-    prelabeller.pipeline  # load the model before listening: /health must answer at once
-    server, token = make_server(host, port, token, Backend(prelabeller))
+    server, token = make_server(host, port, token, Backend(Prelabeller(config=config)))
     shown = token if not os.environ.get("JIXIAO_LS_TOKEN") else "$JIXIAO_LS_TOKEN"
     print(f"jixiao ML backend on http://{host}:{server.server_address[1]}  token: {shown}\n"
           f"In Label Studio: Settings > Model > Connect model, URL http://{host}:{server.server_address[1]}, "
