@@ -80,8 +80,8 @@ def extract_item(nlp, item: Item, limits: DocumentLimits, worker: str = "", atte
     try:
         with deadline(limits.max_seconds):
             return _extract_item(nlp, item, limits, base)
-    except DocumentTimeout as exc:
-        return DocResult(status="failed", stage="limit", error=str(exc), **base)
+    except DocumentTimeout:
+        return DocResult(status="failed", stage="limit", error=limits.timed_out(), **base)
 
 
 def _extract_item(nlp, item: Item, limits: DocumentLimits, base: dict) -> DocResult:

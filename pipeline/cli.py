@@ -73,10 +73,10 @@ def extract(
             fail(exc)
             continue
         doc.id = doc_id
-        try:
-            writer.write(doc)
+        try:  # the database first: it replaces a document's rows, so a rerun can redo one the JSONL lacks
             if db is not None:
                 db.write(doc)
+            writer.write(doc)
         except WriteError as exc:
             _err(str(exc))
             raise typer.Exit(2)

@@ -1,13 +1,14 @@
 """Per-document bounds (``configs/limits.yaml``): a document that is too long, or takes too long,
 fails alone with a one-line error, and the run goes on with the next one.
 
-The time bound is SIGALRM, so it interrupts pure-Python stages wherever they are; it applies in
-a process's main thread (the ``extract`` and ``report`` commands, each ``batch`` worker).
+The time bound raises an exception in the thread that runs the document, wherever its Python code
+is (any thread: a local worker's main thread, a Ray actor's thread); a native call (an OCR page,
+a model's forward pass) is stopped when it returns.
 """
 from __future__ import annotations
 
+import ctypes
 import os
-import signal
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,12 +20,8 @@ from .reading import ReadError
 
 
 class DocumentTimeout(BaseException):
-    """Raised by the alarm inside whatever stage is running; a BaseException so that the broad
-    ``except Exception`` of a reader or a component cannot swallow it."""
-
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        super().__init__(f"took longer than {seconds:g} s (max_seconds in configs/limits.yaml): stopped")
+    """Raised inside whatever stage is running when a document's time is up; a BaseException so that
+    the broad ``except Exception`` of a reader or a component cannot swallow it."""
 
 
 @dataclass(frozen=True)
@@ -42,25 +39,40 @@ class DocumentLimits:
             raise ReadError(where, f"{len(doc.text):,} characters, over the {self.max_chars:,} limit "
                                    "(max_chars in configs/limits.yaml)")
 
+    def timed_out(self) -> str:
+        return f"took longer than {self.max_seconds:g} s (max_seconds in configs/limits.yaml): stopped"
+
+
+def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:
+    """Have ``exc`` raised in another thread at its next Python instruction (None: take it back)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc else None)
+
 
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
-    """Raise ``DocumentTimeout`` in the block once ``seconds`` have passed (no bound for 0, or off
-    the main thread, where signals cannot be delivered)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+    """Raise ``DocumentTimeout`` in the block once ``seconds`` have passed (no bound for 0)."""
+    if seconds <= 0:
         yield
         return
+    target, lock, state = threading.get_ident(), threading.Lock(), {"done": False, "fired": False}
 
-    def expire(signum, frame) -> None:
-        raise DocumentTimeout(seconds)
+    def expire() -> None:
+        with lock:
+            if not state["done"]:
+                state["fired"] = True
+                _raise_in(target, DocumentTimeout)
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        timer.cancel()
+        with lock:
+            state["done"] = True
+            if state["fired"]:  # fired as the block ended: never let it land in the caller
+                _raise_in(target, None)
 
 
 def extract_bounded(read: Callable[[], Document], nlp, limits: DocumentLimits, where: str | os.PathLike) -> Document:
@@ -73,5 +85,5 @@ def extract_bounded(read: Callable[[], Document], nlp, limits: DocumentLimits, w
                 return nlp(doc)
             except Exception as exc:  # a bug on one document must not lose the others
                 raise ReadError(where, f"extraction failed: {type(exc).__name__}: {exc}") from None
-    except DocumentTimeout as exc:
-        raise ReadError(where, str(exc)) from None
+    except DocumentTimeout:
+        raise ReadError(where, limits.timed_out()) from None

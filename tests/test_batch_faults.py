@@ -110,13 +110,14 @@ def test_worker_killed_mid_batch_is_replaced_and_its_documents_retried(tmp_path,
     assert snapshot(db) == clean
 
 
-def test_parent_killed_then_rerun_gives_the_clean_result(tmp_path, corpus, env):
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_parent_killed_then_rerun_gives_the_clean_result(tmp_path, corpus, env, sig):
     d, clean = corpus
     db = tmp_path / "r.duckdb"
     proc = start([d], db, env, workers=1)
     _, committed = wait_for_progress(proc, min_committed=1)
     workers = workers_of(proc)
-    proc.send_signal(signal.SIGKILL)
+    proc.send_signal(sig)
     proc.wait(timeout=60)
     proc.stderr.close()
     _, alive = psutil.wait_procs(workers, timeout=30)

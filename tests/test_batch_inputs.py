@@ -220,3 +220,22 @@ def test_case07_truncated_zip_keeps_the_members_before_the_cut(tmp_path, compres
         tf.add(cut, arcname="cut.zip")
     nested, errors = items_of(inner)
     assert [i.member for i in nested] == [f"cut.zip!/{name}" for name, _ in docs[:2]] and len(errors) == 1
+
+
+def test_archives_nested_too_deep_and_bombs_inside_nested_archives_are_refused(tmp_path):
+    limits = Limits.from_config()
+    level = REPORT.encode()
+    for depth in range(limits.max_depth + 1):  # ok.txt inside max_depth + 1 levels of zips
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("ok.txt" if depth == 0 else f"level{depth}.zip", level)
+        level = buffer.getvalue()
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("zeros.txt", b"\x00" * max(limits.ratio_min_bytes, 2_000_000))
+    z = zip_with(tmp_path / "nested.zip", {"deep.zip": level, "bomb.zip": bomb.getvalue()})
+    items, errors = items_of(z)
+    assert items == []
+    by_member = {e.member: e.message for e in errors}
+    assert "max_ratio" in by_member["bomb.zip!/zeros.txt"]
+    assert any("nested deeper than" in m for k, m in by_member.items() if k.startswith("deep.zip!/"))

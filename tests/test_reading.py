@@ -30,6 +30,7 @@ def test_common_encodings_decode_to_the_original_text(tmp_path, encoding, prefix
     ("binary.txt", bytes(range(256)) * 40, "binary"),
     ("truncated.txt", REPORT.encode()[:-2], "truncated UTF-8"),
     ("latin1.txt", "Résumé café naïve".encode("latin-1"), "not UTF-8"),
+    ("big5.txt", (REPORT * 20).encode("big5", errors="ignore"), "mojibake"),
 ])
 def test_unreadable_files_raise_one_line_error_naming_file_and_cause(tmp_path, name, data, cause):
     path = tmp_path / name
@@ -69,7 +70,8 @@ def test_missing_and_special_files(tmp_path):
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
 def test_case08_utf16_without_bom_is_read_and_offsets_stay_exact(tmp_path, encoding):
     from pipeline import extract
-    text = (REPORT * 3).replace("中心", "中心\r\n")
+    seed = Path(__file__).resolve().parent.parent / "samples" / "reports" / "003_b2570951c4ea1818.txt"
+    text = seed.read_text(encoding="utf-8").replace("\n", "\r\n")  # a real report: about one character in ten is ASCII
     path = tmp_path / "r.txt"
     path.write_bytes(text.encode(encoding))
     doc = read_document(path)
