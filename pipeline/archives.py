@@ -155,7 +155,7 @@ def plan_units(inputs: Iterable[str | os.PathLike], on_error: OnError, unit_item
     def file_units(p: Path, named: bool) -> Iterator[Unit]:
         suffix = suffix_of(p.name)
         if suffix in ZIP_SUFFIXES:
-            yield from _zip_units(p, on_error, unit_items if split_zips else None)
+            yield from _zip_units(p, unit_items if split_zips else None)
         elif suffix in TAR_SUFFIXES:
             yield Unit("tar", str(p))
         elif suffix in JSONL_SUFFIXES:
@@ -210,7 +210,7 @@ def _listed_paths(p: Path, on_error: OnError) -> Iterator[str]:
         on_error(InputError(str(p), None, f"cannot read path list: {exc}"))
 
 
-def _zip_units(p: Path, on_error: OnError, unit_items: Optional[int]) -> Iterator[Unit]:
+def _zip_units(p: Path, unit_items: Optional[int]) -> Iterator[Unit]:
     """Ranges of a zip's members; a zip without a readable central directory is one unit, read
     member by member from its local headers (``_salvaged_zip_items``)."""
     try:
@@ -367,7 +367,7 @@ def _zip_items(file, source: str, prefix: Optional[str], limits: Limits, on_erro
     try:
         zf = zipfile.ZipFile(file)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        yield from _salvaged_zip_items(file, source, prefix, limits, on_error, depth, f"{exc}")
+        yield from _salvaged_zip_items(file, source, prefix, limits, on_error, depth, str(exc))
         return
     with zf:
         infos = zf.infolist()

@@ -67,6 +67,13 @@ def label_of(x: object) -> str:
     return x
 
 
+def one_label(labels: object) -> str:
+    """The label of a Label Studio region, whose ``labels`` must hold exactly one (ValueError otherwise)."""
+    if not isinstance(labels, list) or len(labels) != 1:
+        raise ValueError(f"labels {labels!r}; one is expected")
+    return label_of(labels[0])
+
+
 @dataclass
 class Region:
     """One labelled span as an annotator left it, before any check."""

@@ -17,7 +17,7 @@ from typing import Iterable, Optional
 from ..config import config_dir
 from ..doc import LABELS, NUMERIC_LABELS, Document, Entity
 from .importing import (ORIGIN_FIELDS, Annotation, ExportError, Region, TaskRecord, as_list, as_object, json_kind,
-                        label_of, offset, origin_of)
+                        offset, one_label, origin_of)
 
 SUBJECT = "SUBJECT"
 
@@ -201,12 +201,9 @@ def results_to_regions(text: str, result: object, cfg: LabelConfig) -> tuple[lis
             continue
         try:
             if rtype == "labels" and name == cfg.labels:
-                labels = v.get("labels")
-                if not isinstance(labels, list) or len(labels) != 1:
-                    problems.append(f"region {rid} has labels {labels!r}; one is expected")
-                    continue
+                label = one_label(v.get("labels"))
                 s, e = span(v)
-                entity[rid] = Region(s, e, label_of(labels[0]), v.get("text"), key=rid, score=r.get("score"))
+                entity[rid] = Region(s, e, label, v.get("text"), key=rid, score=r.get("score"))
             elif rtype == "labels" and name == cfg.subject:
                 subjects[rid] = span(v)
             elif rtype == "textarea" and name in (cfg.value, cfg.unit):
@@ -353,12 +350,8 @@ def _read_json_min(records: list[dict], cfg: LabelConfig) -> list[TaskRecord]:
 
 def _json_min_region(text: str, v: dict, k: int, problems: list[str]) -> list[Region]:
     """A JSON-MIN region (offsets in UTF-16 units, one label), or a problem and none."""
-    labels = v.get("labels")
     try:
-        s, e = offset(v.get("start")), offset(v.get("end"))
-        if not isinstance(labels, list) or len(labels) != 1:
-            raise ValueError(f"labels {labels!r}; one is expected")
-        label = label_of(labels[0])
+        s, e, label = offset(v.get("start")), offset(v.get("end")), one_label(v.get("labels"))
     except ValueError as exc:
         problems.append(f"region {k}: {exc}")
         return []

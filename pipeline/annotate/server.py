@@ -61,15 +61,13 @@ class Backend:
     def model_version(self) -> str:
         return self.prelabeller.model_version
 
-    def load_in_background(self) -> threading.Thread:
+    def load_in_background(self) -> None:
         """Load the pipeline on a thread, so that /health answers at once (Label Studio waits 1 s for it)
         and the first /predict waits only for what is left of the loading."""
         def load() -> None:
             with self._lock:
                 self.prelabeller.pipeline
-        thread = threading.Thread(target=load, daemon=True, name="jixiao-load-pipeline")
-        thread.start()
-        return thread
+        threading.Thread(target=load, daemon=True, name="jixiao-load-pipeline").start()
 
     def setup(self, project: Optional[str], schema: Optional[str]) -> dict:
         if schema:
