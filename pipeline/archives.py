@@ -14,6 +14,7 @@ import io
 import json
 import os
 import re
+import struct
 import tarfile
 import zipfile
 import zlib
@@ -154,7 +155,7 @@ def plan_units(inputs: Iterable[str | os.PathLike], on_error: OnError, unit_item
     def file_units(p: Path, named: bool) -> Iterator[Unit]:
         suffix = suffix_of(p.name)
         if suffix in ZIP_SUFFIXES:
-            yield from _zip_units(p, on_error, unit_items if split_zips else None)
+            yield from _zip_units(p, unit_items if split_zips else None)
         elif suffix in TAR_SUFFIXES:
             yield Unit("tar", str(p))
         elif suffix in JSONL_SUFFIXES:
@@ -209,12 +210,14 @@ def _listed_paths(p: Path, on_error: OnError) -> Iterator[str]:
         on_error(InputError(str(p), None, f"cannot read path list: {exc}"))
 
 
-def _zip_units(p: Path, on_error: OnError, unit_items: Optional[int]) -> Iterator[Unit]:
+def _zip_units(p: Path, unit_items: Optional[int]) -> Iterator[Unit]:
+    """Ranges of a zip's members; a zip without a readable central directory is one unit, read
+    member by member from its local headers (``_salvaged_zip_items``)."""
     try:
         with zipfile.ZipFile(p) as zf:
             n = len(zf.infolist())
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        on_error(InputError(str(p), None, f"not a readable zip archive: {exc}"))
+    except (zipfile.BadZipFile, OSError, EOFError):
+        yield Unit("zip", str(p))
         return
     step = unit_items or max(1, n)
     for a in range(0, n, step):
@@ -254,6 +257,8 @@ def count_items(unit: Unit) -> Optional[int]:
     """Items a unit will yield (upper bound), scanning a tar's headers if needed; None if unknown."""
     if unit.size is not None:
         return unit.size
+    if unit.kind == "zip":  # a damaged zip: its members are known only once read
+        return None
     try:
         if unit.kind == "jsonl":
             with open(unit.source, "rb") as f:
@@ -332,7 +337,8 @@ def _tar_name(member: tarfile.TarInfo) -> str:
 
 
 def _skip_name(name: str) -> bool:
-    base = name.rstrip("/").rsplit("/", 1)[-1]
+    """Hidden files and macOS metadata; a backslash separates folders too (``..\\x.txt`` is x.txt)."""
+    base = re.split(r"[/\\]", name.rstrip("/\\"))[-1]
     return base.startswith(".") or name.startswith("__MACOSX/")
 
 
@@ -361,7 +367,7 @@ def _zip_items(file, source: str, prefix: Optional[str], limits: Limits, on_erro
     try:
         zf = zipfile.ZipFile(file)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        on_error(InputError(source, prefix, f"not a readable zip archive: {exc}"))
+        yield from _salvaged_zip_items(file, source, prefix, limits, on_error, depth, str(exc))
         return
     with zf:
         infos = zf.infolist()
@@ -393,6 +399,132 @@ def _zip_items(file, source: str, prefix: Optional[str], limits: Limits, on_erro
                 on_error(InputError(source, member, "refused: expands beyond what its header declares (zip bomb)"))
                 continue
             yield from _member_items(source, prefix, name, data, limits, on_error, depth)
+
+
+_LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")  # signature ... name length, extra length
+_DESCRIPTOR = struct.Struct("<III")               # crc-32, compressed size, size (after an optional signature)
+_ZIP_ENDS = (b"", b"PK\x01\x02", b"PK\x05\x06", b"PK\x06\x06")  # central directory records, or no more bytes
+
+
+class _Damaged(Exception):
+    """A member of a damaged zip that cannot be read; ``lost`` when its end is unknown too, so
+    nothing after it can be found."""
+
+    def __init__(self, message: str, lost: bool):
+        super().__init__(message)
+        self.lost = lost
+
+
+def _salvaged_zip_items(file, source: str, prefix: Optional[str], limits: Limits, on_error: OnError,
+                        depth: int, cause: str) -> Iterator[Item]:
+    """The members of a zip whose central directory cannot be read (a truncated download, a damaged
+    end), found from their local headers one after another, as far as the bytes go.  The archive
+    gets one error that says how many members were read and where reading stopped."""
+    try:
+        f = open(file, "rb") if isinstance(file, str) else file
+    except OSError as exc:
+        on_error(InputError(source, prefix, f"cannot read: {exc.strerror or exc}"))
+        return
+    read, expanded, stopped = 0, 0, ""
+    with f:
+        size = f.seek(0, io.SEEK_END)
+        f.seek(0)
+        while not stopped:
+            at = f.tell()
+            header = f.read(_LOCAL_HEADER.size)
+            if header[:4] in _ZIP_ENDS:
+                break
+            if header[:4] != b"PK\x03\x04":
+                stopped = f"byte {at}: no zip header there"
+                break
+            if len(header) < _LOCAL_HEADER.size:
+                stopped = f"byte {at}: a local header cut off by the end of the archive"
+                break
+            _, _, flags, method, _, _, crc, csize, _, name_len, extra_len = _LOCAL_HEADER.unpack(header)
+            name = decode_member_name(f.read(name_len))
+            f.seek(extra_len, io.SEEK_CUR)
+            member = _join(prefix, name)
+            try:
+                data = _local_member_data(f, flags, method, crc, csize, size, limits)
+            except _Damaged as exc:
+                if exc.lost:
+                    stopped = f"{member}: {exc}"
+                else:
+                    on_error(InputError(source, member, f"unreadable member: {exc}"))
+                continue
+            if name.endswith("/") or _skip_name(name):
+                continue
+            expanded += len(data)
+            if expanded > limits.max_archive_bytes:
+                stopped = f"{member}: {_archive_too_large(limits)}"
+                break
+            read += 1
+            yield from _member_items(source, prefix, name, data, limits, on_error, depth)
+    on_error(InputError(source, prefix, f"not a readable zip archive ({cause}): {read} members read from their "
+                                        "local headers" + (f", then stopped at {stopped}" if stopped else "")))
+
+
+def _local_member_data(f, flags: int, method: int, crc: int, csize: int, size: int, limits: Limits) -> bytes:
+    """The bytes of the member whose local header was just read, leaving ``f`` after it (``size``:
+    the archive's length, to tell a member cut off from a damaged one)."""
+    described = bool(flags & 0x08)  # CRC and sizes come after the data (zips written as a stream)
+    start = f.tell()
+    end = None if described else start + csize
+
+    def unreadable(message: str) -> _Damaged:
+        if end is None or end > size:
+            return _Damaged("cut off by the end of the archive" if end is not None else message, lost=True)
+        f.seek(end)
+        return _Damaged(message, lost=False)
+
+    if flags & 0x01:
+        raise unreadable("encrypted")
+    if method == zipfile.ZIP_STORED and end is None:
+        raise unreadable("stored with its size after the data, so its end cannot be found")
+    if method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise unreadable(f"compression method {method} in a damaged archive")
+    if method == zipfile.ZIP_STORED and csize > limits.max_member_bytes:
+        raise unreadable(_too_large(csize, limits))
+    try:
+        data = f.read(csize) if method == zipfile.ZIP_STORED else _inflate(f, limits.max_member_bytes)
+    except zlib.error as exc:
+        raise unreadable(f"damaged deflate data: {exc}") from None
+    if len(data) > limits.max_member_bytes:
+        raise unreadable(f"refused: expands beyond the {limits.max_member_bytes} byte limit (max_member_bytes)")
+    if end is not None and f.tell() != end:
+        raise unreadable("the data does not end where its header says")
+    if described:
+        crc = _descriptor_crc(f)
+    if zlib.crc32(data) != crc:
+        raise _Damaged("CRC-32 does not match: damaged data", lost=False)
+    if _bomb_ratio(len(data), f.tell() - start, limits):
+        raise _Damaged(_too_compressed(len(data), f.tell() - start, limits), lost=False)
+    return data
+
+
+def _inflate(f, limit: int) -> bytes:
+    """A raw deflate stream from ``f``, to its end or to just over ``limit`` bytes, leaving ``f`` after
+    what was used; a stream the bytes end inside raises ``zlib.error``."""
+    d = zlib.decompressobj(-zlib.MAX_WBITS)
+    out = bytearray()
+    while not d.eof and len(out) <= limit:
+        chunk = d.unconsumed_tail or f.read(65536)
+        if not chunk:
+            raise zlib.error("the data ends inside the deflate stream")
+        out += d.decompress(chunk, limit + 1 - len(out))
+    f.seek(-len(d.unused_data), io.SEEK_CUR)
+    return bytes(out)
+
+
+def _descriptor_crc(f) -> int:
+    """The CRC-32 of the data descriptor after a member's data (with or without its signature)."""
+    at = f.tell()
+    signed = f.read(4) == b"PK\x07\x08"
+    f.seek(at + 4 if signed else at)
+    body = f.read(_DESCRIPTOR.size)
+    if len(body) < _DESCRIPTOR.size:
+        raise _Damaged("cut off by the end of the archive", lost=True)
+    return _DESCRIPTOR.unpack(body)[0]
 
 
 def _bomb_ratio(expanded: int, compressed: int, limits: Limits) -> bool:

@@ -28,6 +28,7 @@ from typing import Iterable, Iterator, Optional
 
 from .archives import InputError, Item, Limits, Unit, count_items, iter_items, iter_unit_items, plan_units
 from .config import load_config
+from .limits import DocumentLimits, DocumentTimeout, deadline
 from .store import BatchStore, DocResult, ErrorRow, ResultBatch
 
 # ----------------------------------------------------------------------------- one document
@@ -71,12 +72,21 @@ def title_and_year(text: str) -> tuple[Optional[str], Optional[int]]:
     return (title[:200] if title else None), (int(m.group(1)) if m else None)
 
 
-def extract_item(nlp, item: Item, worker: str = "", attempts: int = 1) -> DocResult:
-    """Read and extract one document; any failure becomes a failed ``DocResult``, never an exception."""
-    from .output import entity_rows, fact_rows
-    from .reading import ReadError
+def extract_item(nlp, item: Item, limits: DocumentLimits, worker: str = "", attempts: int = 1) -> DocResult:
+    """Read and extract one document within ``limits``; any failure becomes a failed ``DocResult``,
+    never an exception."""
     base = dict(id=item.sha256, source=item.source, member=item.member, bytes=len(item.data),
                 worker=worker, attempts=attempts)
+    try:
+        with deadline(limits.max_seconds):
+            return _extract_item(nlp, item, limits, base)
+    except DocumentTimeout:
+        return DocResult(status="failed", stage="limit", error=limits.timed_out(), **base)
+
+
+def _extract_item(nlp, item: Item, limits: DocumentLimits, base: dict) -> DocResult:
+    from .output import entity_rows, fact_rows
+    from .reading import ReadError
     t0 = time.perf_counter()
     try:
         doc = read_item(item)
@@ -84,6 +94,11 @@ def extract_item(nlp, item: Item, worker: str = "", attempts: int = 1) -> DocRes
         return DocResult(status="failed", stage="read", error=exc.cause, **base)
     except Exception as exc:  # a reader bug on one document must not stop the batch
         return DocResult(status="failed", stage="read", error=f"{type(exc).__name__}: {exc}", **base)
+    try:
+        limits.check_size(doc, item.name)
+    except ReadError as exc:
+        return DocResult(status="failed", stage="limit", error=exc.cause, encoding=doc.encoding, chars=len(doc.text),
+                         **base)
     t1 = time.perf_counter()
     try:
         nlp(doc)
@@ -240,6 +255,7 @@ def _worker_main(conn, config: Optional[str], name: str, threads: int) -> None:
         return
     if "torch" in sys.modules:  # the model's threads: the workers share the cores, not multiply them
         sys.modules["torch"].set_num_threads(threads)
+    limits = DocumentLimits.from_config()
     conn.send(("ready", None))
     while True:
         try:
@@ -249,7 +265,7 @@ def _worker_main(conn, config: Optional[str], name: str, threads: int) -> None:
         if msg is None:
             return
         seq, work = msg
-        conn.send((seq, ResultBatch.pack([extract_item(nlp, item, name, attempts) for item, attempts in work])))
+        conn.send((seq, ResultBatch.pack([extract_item(nlp, item, limits, name, attempts) for item, attempts in work])))
 
 
 class _Worker:
@@ -521,6 +537,7 @@ class RayExtractor:
     def __init__(self, config: Optional[str] = None):
         from .language import Pipeline
         self.nlp = Pipeline.from_config(config)
+        self.limits = DocumentLimits.from_config()
         self.name = f"ray-{os.getpid()}"
         if "torch" in sys.modules:  # one CPU per actor (num_cpus=1): the model gets one thread
             sys.modules["torch"].set_num_threads(1)
@@ -532,7 +549,7 @@ class RayExtractor:
         for row in batch.to_pylist():
             if row["kind"] == "item":
                 item = Item(row["source"], row["member"], row["data"], row["suffix"], row["sha256"])
-                results.append(extract_item(self.nlp, item, self.name))
+                results.append(extract_item(self.nlp, item, self.limits, self.name))
                 continue
             if row["kind"] == "error":
                 payload = InputError(row["source"], row["member"], row["error"])

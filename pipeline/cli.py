@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
@@ -30,7 +31,8 @@ def extract(
 ):
     """Extract entities and facts from reports into OUT/documents.jsonl (and OUT/jixiao.duckdb)."""
     from .language import Pipeline
-    from .output import DuckDBWriter, JsonlWriter
+    from .limits import DocumentLimits, extract_bounded
+    from .output import DuckDBWriter, JsonlWriter, WriteError
     from .reading import ReadError, iter_input_files, read_document
 
     out.mkdir(parents=True, exist_ok=True)
@@ -41,6 +43,7 @@ def extract(
     done = writer.done_ids() if resume else set()
     db = DuckDBWriter(out / "jixiao.duckdb") if duckdb else None
     nlp = Pipeline.from_config(config)
+    limits = DocumentLimits.from_config()
     if ocr_engine:
         from .formats.ocr import choose_engine
         try:
@@ -65,19 +68,18 @@ def extract(
             skipped += 1
             continue
         try:
-            doc = read_document(path, max_bytes=int(max_mb * 1024 * 1024))
+            doc = extract_bounded(lambda: read_document(path, max_bytes=int(max_mb * 1024 * 1024)), nlp, limits, path)
         except ReadError as exc:
             fail(exc)
             continue
         doc.id = doc_id
-        try:
-            nlp(doc)
-        except Exception as exc:  # a bug on one document must not lose the batch
-            fail(ReadError(path, f"extraction failed: {type(exc).__name__}: {exc}"))
-            continue
-        writer.write(doc)
-        if db is not None:
-            db.write(doc)
+        try:  # the database first: it replaces a document's rows, so a rerun can redo one the JSONL lacks
+            if db is not None:
+                db.write(doc)
+            writer.write(doc)
+        except WriteError as exc:
+            _err(str(exc))
+            raise typer.Exit(2)
         ok += 1
         chars += len(doc.text)
     writer.close()
@@ -91,14 +93,25 @@ def extract(
 
 
 def _unique_id(path: Path, seen: dict[str, str]) -> str:
-    """The file name without extension; a second file with the same name gets its path's hash."""
+    """The file name without extension; a second file with the same name gets its path's hash.
+
+    ``os.path.realpath`` rather than ``Path.resolve``: it does not raise on a symlink loop, which
+    ``read_document`` then reports as that file's error."""
     import hashlib
+    import os
     stem = path.stem
-    key = str(path.resolve())
+    key = os.path.realpath(path)
     if seen.get(stem, key) != key:
         stem = f"{stem}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
     seen[stem] = key
     return stem
+
+
+class Missing(str, Enum):
+    """What ``evaluate`` does with gold documents that have no prediction."""
+
+    refuse = "refuse"
+    skip = "skip"
 
 
 @app.command()
@@ -111,16 +124,23 @@ def evaluate(
     config: Optional[str] = typer.Option(None, "--config", help="pipeline config when running the pipeline"),
     compare: Optional[List[str]] = typer.Option(None, "--compare", help="also run these pipeline configs "
                                                                        "(e.g. configs/pipeline-rules.yaml)"),
+    missing: Missing = typer.Option(Missing.refuse, "--missing",
+                                    help="gold documents without a prediction in PRED: refuse to score, or skip "
+                                         "them and score the documents both sides have"),
 ):
     """Per-label precision/recall/F1, value/unit/qualifier accuracy, subject, project links and facts."""
-    from .evaluation import format_table, load_documents, score
+    from .evaluation import format_table, load_documents, score, unpredicted
     from .language import Pipeline
     from .doc import Document
 
     gold_docs = load_documents(gold)
     systems = {}
     if pred is not None:
-        systems[f"predictions {pred}"] = score(gold_docs, load_documents(pred))
+        predictions = load_documents(pred)
+        absent = unpredicted(gold_docs, predictions)
+        if absent:
+            gold_docs = _without_unpredicted(gold_docs, absent, pred, missing)
+        systems[f"predictions {pred}"] = score(gold_docs, predictions)
     else:
         for name in [config] + list(compare or []):
             nlp = Pipeline.from_config(name)
@@ -135,6 +155,18 @@ def evaluate(
         print(json.dumps({k: v.to_json() for k, v in systems.items()}, ensure_ascii=False, indent=2))
     else:
         print(format_table(systems))
+
+
+def _without_unpredicted(gold_docs: list, absent: list[str], pred: Path, missing: Missing) -> list:
+    """The gold documents that have a prediction, after saying how many have none; or stop (exit 2)."""
+    told = (f"{pred}: no prediction for {len(absent)} of {len(gold_docs)} gold documents "
+            f"({', '.join(absent[:3])}{', ...' if len(absent) > 3 else ''})")
+    kept = [g for g in gold_docs if g.id not in set(absent)]
+    if missing is Missing.refuse or not kept:
+        _err(f"{told}; pass --missing skip to score only the documents both sides have" if kept else told)
+        raise typer.Exit(2)
+    print(f"jixiao: note: {told}; scoring the documents both sides have ({len(kept)})", file=sys.stderr)
+    return kept
 
 
 @app.command()
@@ -152,13 +184,14 @@ def batch(
 ):
     """Extract facts from many documents into DuckDB: parallel, resumable, each document exactly once."""
     from .batching import PipelineLoadError, run_batch
+    from .output import WriteError
     from .store import StoreLockedError
 
     try:
         summary = run_batch(inputs, db, workers=workers, engine=engine, address=address, config=config,
                             text_column=text_column, progress=progress,
                             to_dataset=str(to_dataset) if to_dataset else None)
-    except (StoreLockedError, PipelineLoadError) as exc:
+    except (StoreLockedError, PipelineLoadError, WriteError) as exc:
         _err(str(exc))
         raise typer.Exit(2)
     print(f"batch: {summary.line()} -> {db}", file=sys.stderr)
@@ -199,13 +232,21 @@ def report(
     """HTML report: text with entities highlighted, checks (failed ones linked to their figures), indicator tables."""
     from .report import load_inputs, write_report
 
-    docs = load_inputs(inputs)
+    unreadable = []
+
+    def fail(exc) -> None:
+        unreadable.append(exc)
+        _err(str(exc))
+
+    docs = load_inputs(inputs, fail)
     if not docs:
         _err("no documents in the input")
         raise typer.Exit(2)
     paths = write_report(docs, out)
     failed = sum(c["status"] == "fails" for d in docs for c in d.get("checks", []))
-    print(f"{len(docs)} documents, {failed} failed checks -> {paths[0]}", file=sys.stderr)
+    print(f"{len(docs)} documents, {failed} failed checks, {len(unreadable)} unreadable -> {paths[0]}",
+          file=sys.stderr)
+    raise typer.Exit(1 if unreadable else 0)
 
 
 @app.command()

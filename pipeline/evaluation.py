@@ -200,6 +200,12 @@ def score(gold: Iterable[Document], pred: Iterable[Document], labels: Iterable[s
     return scores
 
 
+def unpredicted(gold: Iterable[Document], pred: Iterable[Document]) -> list[str]:
+    """Ids of the gold documents that have no prediction (``score`` counts their entities as misses)."""
+    have = {d.id for d in pred}
+    return [g.id for g in gold if g.id not in have]
+
+
 TEST_SPLIT = "test"
 
 

@@ -32,6 +32,26 @@ CREATE TABLE IF NOT EXISTS facts (
 """
 
 
+class WriteError(RuntimeError):
+    """The output cannot be written (disk full, read-only file system): the run stops with one line.
+    What was written before stays whole: a cut JSONL line is dropped on the next run, and a DuckDB
+    transaction that fails is rolled back."""
+
+    @classmethod
+    def of(cls, path: str | os.PathLike, exc: BaseException) -> "WriteError":
+        cause = getattr(exc, "strerror", None) or (str(exc).splitlines() or [type(exc).__name__])[0]
+        return cls(f"{path}: cannot write: {cause}; what was written before is kept: free space and rerun to continue")
+
+
+def rollback(con) -> None:
+    """End a failed DuckDB transaction (a failed COMMIT has already ended it)."""
+    import duckdb
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
 def _span_cols(s) -> tuple:
     return (s.text, s.start, s.end) if s is not None else (None, None, None)
 
@@ -85,9 +105,12 @@ class JsonlWriter:
         return ids
 
     def write(self, doc: Document) -> None:
-        self._f.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
-        self._f.flush()
-        os.fsync(self._f.fileno())
+        try:
+            self._f.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
+            self._f.flush()
+            os.fsync(self._f.fileno())
+        except OSError as exc:
+            raise WriteError.of(self.path, exc) from None
 
     def close(self) -> None:
         self._f.close()
@@ -98,10 +121,12 @@ class DuckDBWriter:
 
     def __init__(self, path: str | os.PathLike):
         import duckdb
+        self.path = path
         self.con = duckdb.connect(str(path))
         self.con.execute(SCHEMA_SQL)
 
     def write(self, doc: Document, status: str = "ok", error: Optional[str] = None) -> None:
+        import duckdb
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
@@ -117,8 +142,11 @@ class DuckDBWriter:
             if doc.facts:
                 con.executemany(f"INSERT INTO facts VALUES ({','.join('?' * len(FACT_COLUMNS))})", fact_rows(doc))
             con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
+        except duckdb.Error as exc:
+            rollback(con)
+            raise WriteError.of(self.path, exc) from None
+        except BaseException:
+            rollback(con)
             raise
 
     def close(self) -> None:

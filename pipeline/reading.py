@@ -1,8 +1,9 @@
 """Reading: a file on disk → a ``Document`` whose ``text`` is the decoded original.
 
-Plain text is decoded by evidence, never by a silent guess: a BOM, then strict UTF-8, then
-UTF-16 without BOM, then strict GB18030 (a superset of GBK/GB2312), and the result must look
-like text (few control characters, no U+FFFD).  Other formats register a reader by suffix.
+Plain text is decoded by evidence, never by a silent guess: a BOM, then UTF-16 without BOM
+when the bytes hold NULs (in the byte order that reads as text), then strict UTF-8, then strict
+GB18030 (a superset of GBK/GB2312), and the result must look like text (few control
+characters, no U+FFFD).  Other formats register a reader by suffix.
 """
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ class ReadError(Exception):
     """A file that cannot be read as a report; ``str()`` is the one-line message for the user."""
 
     def __init__(self, path: str | os.PathLike, cause: str):
-        self.path, self.cause = str(path), cause
-        super().__init__(f"{path}: {cause}")
+        self.path, self.cause = str(path), " ".join(cause.splitlines())
+        super().__init__(f"{path}: {self.cause}")
 
 
 def reader(*suffixes: str) -> Callable:
@@ -79,14 +80,12 @@ def decode_text(data: bytes, where: str | os.PathLike = "<bytes>") -> tuple[str,
                 return _checked(data.decode(enc), where, enc), enc
             except UnicodeDecodeError as exc:
                 raise ReadError(where, f"invalid {enc} after its byte-order mark at byte {exc.start}") from None
-    utf16 = _utf16_without_bom(data)
-    if utf16:
-        try:
-            return _checked(data.decode(utf16), where, utf16), utf16
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" in data:
-        raise ReadError(where, "binary file (contains NUL bytes), not text")
+    if b"\x00" in data:  # never in UTF-8 or GB18030 text; in UTF-16 at every ASCII character
+        decoded = _utf16_without_bom(data)
+        if decoded is None:
+            raise ReadError(where, "binary file (contains NUL bytes), not text")
+        text, utf16 = decoded
+        return _checked(text, where, utf16), utf16
     try:
         return _checked(data.decode("utf-8"), where, "utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -101,16 +100,29 @@ def decode_text(data: bytes, where: str | os.PathLike = "<bytes>") -> tuple[str,
                            "UTF-16 or GB18030/GBK text")
 
 
-def _utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16 text without BOM shows NULs in every other byte for ASCII, or decodes to CJK."""
-    if len(data) < 4 or len(data) % 2:
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) in the UTF-16 byte order that reads like a report, or None.
+
+    Decoded in the wrong order, ASCII characters become U+3200, U+0A00 ... and most CJK
+    characters leave the CJK block, so the right order is the one whose characters are
+    nearly all CJK, CJK punctuation, full-width forms or ASCII."""
+    if len(data) % 2:
         return None
-    even, odd = data[0::2], data[1::2]
-    if odd.count(0) > 0.3 * len(odd) and even.count(0) < 0.05 * len(even):
-        return "utf-16-le"
-    if even.count(0) > 0.3 * len(even) and odd.count(0) < 0.05 * len(odd):
-        return "utf-16-be"
-    return None
+    best: tuple[float, str, str] | None = None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        sample = text[:100_000]
+        share = len(_REPORT_CHAR.findall(sample)) / max(1, len(sample))
+        if share >= _UTF16_MIN_SHARE and (best is None or share > best[0]):
+            best = (share, text, encoding)
+    return best[1:] if best else None
+
+
+_REPORT_CHAR = re.compile(r"[\t\n\r\x20-\x7e\u00b7\u2014\u2018-\u201d\u2026\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_UTF16_MIN_SHARE = 0.9
 
 
 def _is_truncated_utf8(tail: bytes) -> bool:

@@ -12,9 +12,10 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
 from .config import load_config
+from .reading import ReadError
 
 _STATUS_ORDER = {"fails": 0, "unknown": 1, "holds": 2}
 
@@ -179,21 +180,49 @@ def write_report(docs: Iterable[dict], out: Path) -> list[Path]:
     return [index, *paths]
 
 
-def load_inputs(paths: list[Path], nlp=None) -> list[dict]:
-    """Documents from ``documents.jsonl`` files as written by ``jixiao extract``, or report files run through the pipeline."""
+def load_inputs(paths: list[Path], on_error: Callable[[ReadError], None], nlp=None) -> list[dict]:
+    """Documents from ``documents.jsonl`` files as written by ``jixiao extract``, or report files run
+    through the pipeline.  A file, or a JSONL line, that cannot be read goes to ``on_error`` and the
+    others are still loaded."""
+    from .limits import DocumentLimits, extract_bounded
     from .reading import iter_input_files, read_document
     docs, raw = [], []
     for p in paths:
         if p.is_file() and p.suffix == ".jsonl":
-            with open(p, encoding="utf-8") as f:
-                docs.extend(json.loads(line) for line in f if line.strip())
+            docs.extend(_jsonl_documents(p, on_error))
         else:
             raw.append(p)
     if raw:
         from .language import Pipeline
         nlp = nlp or Pipeline.from_config()
-        for path in iter_input_files(raw, lambda exc: None):
-            doc = read_document(path)
+        limits = DocumentLimits.from_config()
+        for path in iter_input_files(raw, on_error):
+            try:
+                doc = extract_bounded(lambda: read_document(path), nlp, limits, path)
+            except ReadError as exc:
+                on_error(exc)
+                continue
             doc.id = path.stem
-            docs.append(nlp(doc).to_json())
+            docs.append(doc.to_json())
     return docs
+
+
+def _jsonl_documents(path: Path, on_error: Callable[[ReadError], None]) -> Iterator[dict]:
+    """The documents of a documents.jsonl file; a line that is not one is reported by its number."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        on_error(ReadError(path, f"cannot read: {exc}"))
+        return
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+        except json.JSONDecodeError as exc:
+            on_error(ReadError(f"{path}:{n}", f"not JSON: {exc}"))
+            continue
+        if not (isinstance(doc, dict) and isinstance(doc.get("id"), str) and isinstance(doc.get("text"), str)):
+            on_error(ReadError(f"{path}:{n}", "not a document (an object with string 'id' and 'text')"))
+            continue
+        yield doc

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Iterable, Optional
 
-from .output import ENTITY_COLUMNS, FACT_COLUMNS, SCHEMA_SQL
+from .output import ENTITY_COLUMNS, FACT_COLUMNS, SCHEMA_SQL, WriteError, rollback
 
 # Columns that batch adds to output.py's ``documents`` table (added in place to an older file).
 DOCUMENT_EXTRA_COLUMNS = (
@@ -39,7 +39,7 @@ class DocResult:
     member: Optional[str]
     status: str  # "ok" or "failed"
     error: Optional[str] = None
-    stage: Optional[str] = None  # where a failure happened: read, extract, worker
+    stage: Optional[str] = None  # where a failure happened: read, limit, extract, worker
     encoding: Optional[str] = None
     chars: int = 0
     bytes: int = 0
@@ -121,6 +121,7 @@ class BatchStore:
         """``memory_limit`` caps DuckDB's buffer pool (else it caches the growing tables, up to 80% of RAM);
         ``threads`` keeps the single writer from competing with the workers for cores."""
         import duckdb
+        self.path = path
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
             self.con = duckdb.connect(str(path))
@@ -131,10 +132,14 @@ class BatchStore:
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
-        self.con.execute(SCHEMA_SQL)
-        self.con.execute(ERRORS_SQL)
-        for name, typ in DOCUMENT_EXTRA_COLUMNS:
-            self.con.execute(f"ALTER TABLE documents ADD COLUMN IF NOT EXISTS {name} {typ}")
+        try:
+            self.con.execute(SCHEMA_SQL)
+            self.con.execute(ERRORS_SQL)
+            for name, typ in DOCUMENT_EXTRA_COLUMNS:
+                self.con.execute(f"ALTER TABLE documents ADD COLUMN IF NOT EXISTS {name} {typ}")
+        except duckdb.Error as exc:
+            self.con.close()
+            raise WriteError.of(path, exc) from None
 
     def status_of(self, ids: Iterable[str]) -> dict[str, str]:
         """Stored status (ok/failed) of those ids that are in the database."""
@@ -145,6 +150,7 @@ class BatchStore:
 
     def commit(self, batches: list[ResultBatch], errors: list[ErrorRow] = ()) -> list[DocResult]:
         """Write documents (with their rows) and error events in one transaction; return those written.
+        Raises ``WriteError`` if the database cannot be written; it then holds what it held before.
 
         A result is dropped if its id is already stored as ok (a duplicate input, or a rerun
         racing a finished document); a failed result replaces an earlier failure.
@@ -189,11 +195,11 @@ class BatchStore:
                 self._insert("errors", pa.table({c: pa.array([getattr(e, c) for e in errs], pa.string())
                                                  for c in cols}), extra="now() AS logged_at")
             con.execute("COMMIT")
+        except duckdb.Error as exc:  # the disk is full, or the file cannot be written
+            rollback(con)
+            raise WriteError.of(self.path, exc) from None
         except BaseException:
-            try:
-                con.execute("ROLLBACK")
-            except duckdb.Error:  # the failure already ended the transaction
-                pass
+            rollback(con)
             raise
         return todo
 

@@ -64,24 +64,33 @@ def _parse_chinese(s: str) -> Optional[float]:
         return w + float("0." + "".join(str(CN_DIGITS[c]) for c in frac))
     if all(c in CN_DIGITS for c in s) and len(s) > 1:  # 二〇二四 style digit strings
         return float("".join(str(CN_DIGITS[c]) for c in s))
-    total, section, digit = 0, 0, None
+    total, section, digit, unit = 0, 0, None, 1
     for ch in s:
         if ch in CN_DIGITS:
             digit = CN_DIGITS[ch]
+            if digit == 0:
+                unit = 1  # 一万零三: after 零 a digit is counted as written
         elif ch in CN_SMALL_UNITS:
-            section += (1 if digit is None else digit) * CN_SMALL_UNITS[ch]
+            unit = CN_SMALL_UNITS[ch]
+            section += (1 if digit is None else digit) * unit
             digit = None
         elif ch in CN_BIG_UNITS:
             section += digit or 0
-            big = CN_BIG_UNITS[ch]
-            if big > 10_000 and total:
-                total = (total + section) * big
+            unit = CN_BIG_UNITS[ch]
+            if unit > 10_000 and total:
+                total = (total + section) * unit
             else:
-                total += section * big
+                total += section * unit
             section, digit = 0, None
         else:
             return None
-    return float(total + section + (digit or 0))
+    return float(total + section + (digit or 0) * _omitted_unit(unit))
+
+
+def _omitted_unit(unit: int) -> int:
+    """The unit a last digit stands in when speech leaves it out: 两万三 is 两万三千, 三千二 is 三千二百
+    (after 十 the next unit down is 1, so 二十三 stays 23)."""
+    return unit // 10 if unit >= 100 else 1
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,12 @@ def report_texts(seeds_only: bool = False) -> list[str]:
     return texts
 
 
+def long_line_report(chars: int) -> str:
+    """The seed reports without their line breaks, repeated: one line of ``chars`` characters."""
+    text = "".join(report_texts(seeds_only=True)).replace("\n", "").replace("\t", "")
+    return (text * (chars // len(text) + 1))[:chars]
+
+
 def letters(i: int) -> str:
     """A counter in letters: a distinct header line that adds no number to the document."""
     s = ""

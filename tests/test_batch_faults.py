@@ -10,12 +10,13 @@ import re
 import shutil
 import signal
 import subprocess
+from pathlib import Path
 
 import psutil
 import pytest
 import yaml
 
-from batch_corpus import JIXIAO, ROOT, cli_env, distinct_docs, snapshot, write_docs
+from batch_corpus import JIXIAO, ROOT, cli_env, distinct_docs, long_line_report, snapshot, write_docs
 from pipeline.batching import run_batch
 
 N_DOCS = 300
@@ -109,13 +110,14 @@ def test_worker_killed_mid_batch_is_replaced_and_its_documents_retried(tmp_path,
     assert snapshot(db) == clean
 
 
-def test_parent_killed_then_rerun_gives_the_clean_result(tmp_path, corpus, env):
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_parent_killed_then_rerun_gives_the_clean_result(tmp_path, corpus, env, sig):
     d, clean = corpus
     db = tmp_path / "r.duckdb"
     proc = start([d], db, env, workers=1)
     _, committed = wait_for_progress(proc, min_committed=1)
     workers = workers_of(proc)
-    proc.send_signal(signal.SIGKILL)
+    proc.send_signal(sig)
     proc.wait(timeout=60)
     proc.stderr.close()
     _, alive = psutil.wait_procs(workers, timeout=30)
@@ -153,3 +155,52 @@ def test_large_documents_and_results_do_not_stall_the_pipes(tmp_path):
     assert (summary.ok, summary.failed) == (12, 0)
     snap = snapshot(tmp_path / "r.duckdb")
     assert len(snap["facts"]) == 12 * 400 and {f[4] for f in snap["facts"]} == {"亩"}
+
+
+@pytest.mark.slow
+def test_case09_document_over_the_time_bound_fails_alone_and_the_batch_goes_on(tmp_path, env):
+    limits = Path(env["JIXIAO_CONFIGS"]) / "limits.yaml"
+    cfg = yaml.safe_load(limits.read_text(encoding="utf-8"))
+    cfg["document"]["max_seconds"] = 3
+    limits.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    d = write_docs(tmp_path / "in", distinct_docs(4, seeds_only=True))
+    (d / "doc00002_no_line_breaks.txt").write_text(long_line_report(700_000), encoding="utf-8")
+    db = tmp_path / "r.duckdb"
+    run = subprocess.run([*JIXIAO, "batch", str(d), "--db", str(db), "--workers", "1", "--progress", "none",
+                          "--config", "configs/pipeline-rules.yaml"],
+                         capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert run.returncode == 1, run.stderr
+    assert "4 ok, 1 failed" in run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("jixiao: error:")]
+    assert errors == [f"jixiao: error: {d / 'doc00002_no_line_breaks.txt'}: took longer than 3 s "
+                      "(max_seconds in configs/limits.yaml): stopped"]
+    import duckdb
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT stage FROM errors").fetchall() == [("limit",)]
+    con.close()
+
+
+@pytest.mark.slow
+def test_case02_disk_full_is_one_error_line_and_the_database_keeps_what_it_held(tmp_path, env):
+    d = write_docs(tmp_path / "in", distinct_docs(3, seeds_only=True))
+    db = tmp_path / "r.duckdb"
+
+    def batch(inputs) -> subprocess.CompletedProcess:
+        return subprocess.run([*JIXIAO, "batch", str(inputs), "--db", str(db), "--workers", "1", "--progress", "none",
+                               "--config", "configs/pipeline-rules.yaml"],
+                              capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+
+    first = batch(d / "doc00000.txt")
+    assert first.returncode == 0, first.stderr
+    wal = Path(f"{db}.wal")
+    wal.symlink_to("/dev/full")  # every write to the write-ahead log fails: No space left on device
+    full = batch(d)
+    wal.unlink()
+    assert full.returncode == 2 and "Traceback" not in full.stderr, full.stderr
+    errors = [line for line in full.stderr.splitlines() if line.startswith("jixiao: error:")]
+    assert len(errors) == 1 and errors[0].startswith(f"jixiao: error: {db}: cannot write: ")
+    assert "No space left on device" in errors[0] and "rerun to continue" in errors[0]
+    held = snapshot(db)
+    assert held["statuses"] == {"ok": 1} and held["orphans"] == 0 and held["counts_match"]
+    again = batch(d)
+    assert again.returncode == 0 and "2 ok, 0 failed, 1 skipped" in again.stderr, again.stderr

@@ -192,3 +192,50 @@ def test_datasets_dir_in_and_predictions_dataset_out(tmp_path):
     money = [f for f in rows["a"]["facts"] if f["label"] == "MONEY"]
     assert money and money[0]["value"] == 2843200 and money[0]["unit"] == "元"
     assert snapshot(tmp_path / "r.duckdb")["statuses"] == {"ok": 2}
+
+
+def test_case06_zip_member_named_with_backslashes_is_a_document_not_dropped(tmp_path):
+    z = zip_with(tmp_path / "win.zip", {"..\\x.txt": REPORT.encode(), "..\\sub\\.hidden.txt": b"not a report"})
+    items, errors = items_of(z)
+    assert [i.member for i in items] == ["..\\x.txt"] and errors == []
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_case07_truncated_zip_keeps_the_members_before_the_cut(tmp_path, compression):
+    docs = distinct_docs(4)
+    whole = tmp_path / "whole.zip"
+    with zipfile.ZipFile(whole, "w", compression) as zf:
+        for name, data in docs:
+            zf.writestr(name, data)
+    blob = whole.read_bytes()
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(blob[:blob.find(docs[2][0].encode()) + 200])  # ends inside the third member
+    items, errors = items_of(cut)
+    assert [(i.member, i.data) for i in items] == docs[:2]
+    assert [str(e) for e in errors] == [
+        f"{cut}: not a readable zip archive (File is not a zip file): 2 members read from their local headers, "
+        f"then stopped at {docs[2][0]}: cut off by the end of the archive"]
+    inner = tmp_path / "outer.tar"
+    with tarfile.open(inner, "w") as tf:
+        tf.add(cut, arcname="cut.zip")
+    nested, errors = items_of(inner)
+    assert [i.member for i in nested] == [f"cut.zip!/{name}" for name, _ in docs[:2]] and len(errors) == 1
+
+
+def test_archives_nested_too_deep_and_bombs_inside_nested_archives_are_refused(tmp_path):
+    limits = Limits.from_config()
+    level = REPORT.encode()
+    for depth in range(limits.max_depth + 1):  # ok.txt inside max_depth + 1 levels of zips
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("ok.txt" if depth == 0 else f"level{depth}.zip", level)
+        level = buffer.getvalue()
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("zeros.txt", b"\x00" * max(limits.ratio_min_bytes, 2_000_000))
+    z = zip_with(tmp_path / "nested.zip", {"deep.zip": level, "bomb.zip": bomb.getvalue()})
+    items, errors = items_of(z)
+    assert items == []
+    by_member = {e.member: e.message for e in errors}
+    assert "max_ratio" in by_member["bomb.zip!/zeros.txt"]
+    assert any("nested deeper than" in m for k, m in by_member.items() if k.startswith("deep.zip!/"))

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
+import pytest
 
 from batch_corpus import distinct_docs, snapshot, write_docs
 from pipeline.batching import run_batch
 from pipeline.language import extract
 from pipeline.output import DuckDBWriter
-from pipeline.store import BatchStore, DocResult, ResultBatch, export_tables
+from pipeline.store import BatchStore, DocResult, ResultBatch, StoreLockedError, export_tables
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
 
@@ -106,3 +107,19 @@ def test_the_documented_example_sql_totals_mu_per_agency_and_year(tmp_path):
         ("沅陵县国有土地上房屋征收服务中心", 2021, 45.0),
         ("沅陵县国有土地上房屋征收服务中心", 2022, 20.0),
     ]
+
+
+def test_a_second_writer_on_one_database_is_refused_with_one_line(tmp_path):
+    import subprocess
+    import sys
+    db = tmp_path / "r.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
+                               "print('open', flush=True); sys.stdin.read()", str(db)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(StoreLockedError) as refused:
+            BatchStore(db)
+        assert str(refused.value).startswith(f"{db}: cannot open for writing") and "\n" not in str(refused.value)
+    finally:
+        holder.communicate("", timeout=30)

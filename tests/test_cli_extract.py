@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
+
+from batch_corpus import long_line_report
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,3 +100,55 @@ def test_every_fact_names_the_entity_it_was_built_from(sample_run):
         for f in d["facts"]:
             e = by_id[f["entity_id"]]
             assert (e["start"], e["end"], e["value"]) == (f["number"]["start"], f["number"]["end"], f["value"])
+
+
+@pytest.mark.slow
+def test_case01_symlink_loop_in_input_dir_is_one_error_line(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "a.txt").symlink_to(inp / "b.txt")
+    (inp / "b.txt").symlink_to(inp / "a.txt")
+    (inp / "c.txt").write_text((ROOT / "samples" / "reports" / "003_b2570951c4ea1818.txt").read_text(encoding="utf-8"),
+                               encoding="utf-8")
+    proc = run_jixiao("extract", inp, "-o", tmp_path / "out", "--config", "configs/pipeline-rules.yaml")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("jixiao: error:")]
+    assert errors == [f"jixiao: error: {inp / name}: cannot open: Too many levels of symbolic links"
+                      for name in ("a.txt", "b.txt")]
+    assert [d["id"] for d in read_jsonl(tmp_path / "out" / "documents.jsonl")] == ["c"]
+
+
+def configs_with_limits(tmp_path: Path, **document) -> Path:
+    """A copy of configs/ whose per-document limits are changed."""
+    configs = tmp_path / "configs"
+    shutil.copytree(ROOT / "configs", configs)
+    cfg = yaml.safe_load((configs / "limits.yaml").read_text(encoding="utf-8"))
+    cfg["document"].update(document)
+    (configs / "limits.yaml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    return configs
+
+
+@pytest.mark.slow
+def test_case09_document_over_the_time_or_size_bound_fails_alone(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    good = (ROOT / "samples" / "reports" / "003_b2570951c4ea1818.txt").read_text(encoding="utf-8")
+    (inp / "a_good.txt").write_text(good, encoding="utf-8")
+    (inp / "m_no_line_breaks.txt").write_text(long_line_report(700_000), encoding="utf-8")  # 2 MB, one line
+    (inp / "z_good.txt").write_text(good.replace("2021", "2022"), encoding="utf-8")
+    env = dict(os.environ, JIXIAO_CONFIGS=str(configs_with_limits(tmp_path, max_seconds=3)))
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "extract", str(inp), "-o", str(tmp_path / "out"),
+                           "--config", "configs/pipeline-rules.yaml"], capture_output=True, text=True, cwd=ROOT,
+                          env=env, timeout=600)
+    assert proc.returncode == 1, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("jixiao: error:")]
+    assert errors == [f"jixiao: error: {inp / 'm_no_line_breaks.txt'}: took longer than 3 s "
+                      "(max_seconds in configs/limits.yaml): stopped"]
+    assert sorted(d["id"] for d in read_jsonl(tmp_path / "out" / "documents.jsonl")) == ["a_good", "z_good"]
+
+    env["JIXIAO_CONFIGS"] = str(configs_with_limits(tmp_path / "size", max_chars=500_000))
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "extract", str(inp / "m_no_line_breaks.txt"),
+                           "-o", str(tmp_path / "out2"), "--config", "configs/pipeline-rules.yaml"],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+    assert proc.returncode == 1
+    assert "700,000 characters, over the 500,000 limit (max_chars in configs/limits.yaml)" in proc.stderr

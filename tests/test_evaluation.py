@@ -138,3 +138,25 @@ def test_load_documents(tmp_path, layout):
     for doc in docs:
         for e in doc.entities:
             assert doc.text[e.start:e.end] == e.text
+
+
+def test_case13_gold_documents_without_prediction_are_counted_and_refused_or_skipped(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+    gold_path, pred_path = tmp_path / "gold.jsonl", tmp_path / "pred.jsonl"
+    gold = [{**gold_doc().to_json(), "id": f"d{i}"} for i in range(1, 6)]
+    gold_path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in gold), encoding="utf-8")
+    pred_path.write_text(json.dumps(gold[0], ensure_ascii=False) + "\n", encoding="utf-8")
+    told = f"{pred_path}: no prediction for 4 of 5 gold documents (d2, d3, d4, ...)"
+
+    refused = CliRunner().invoke(app, ["evaluate", "--gold", str(gold_path), str(pred_path)])
+    assert refused.exit_code == 2
+    assert refused.stderr.strip() == (f"jixiao: error: {told}; "
+                                      "pass --missing skip to score only the documents both sides have")
+    skipped = CliRunner().invoke(app, ["evaluate", "--gold", str(gold_path), str(pred_path), "--missing", "skip",
+                                       "--json"])
+    assert skipped.exit_code == 0
+    assert skipped.stderr.strip() == f"jixiao: note: {told}; scoring the documents both sides have (1)"
+    scores = json.loads(skipped.stdout)[f"predictions {pred_path}"]
+    assert scores["documents"] == 1 and scores["micro"]["f1"] == 1.0

@@ -9,7 +9,7 @@ pytest.importorskip("pdfplumber")
 pytest.importorskip("reportlab")
 
 from pipeline.formats.provenance import attach_provenance  # noqa: E402
-from pipeline.formats.synthetic import cjk_font_path, save_text_pdf  # noqa: E402
+from pipeline.formats.synthetic import cjk_font_path, save_lines_pdf, save_text_pdf  # noqa: E402
 from pipeline.language import default_pipeline  # noqa: E402
 from pipeline.reading import ReadError, read_document  # noqa: E402
 
@@ -86,3 +86,22 @@ def test_300_page_pdf_is_read_page_by_page_in_bounded_memory(tmp_path):
     assert len(doc.pages) == 300 and doc.pages[-1].number == 300
     assert doc.text[doc.pages[299].start:doc.pages[299].end] == pages[299]
     assert peak < 100e6, f"peak Python memory {peak / 1e6:.0f} MB for a 175 kB PDF"
+
+
+@pytest.mark.parametrize("lines, header", [
+    # a short line whose number runs on into a longer one
+    (["2024年度新建怀南水产品市场项目，安置房面积75", "00㎡，投资约5.85亿元，全年共拆除房屋164栋，签约率达到98%以上，群众满意度100%。"], None),
+    # a column of text under a running header that is wider than the column
+    (["2024年度本中心全力推进重点项目建设，新建怀南水产", "品市场项目安置房，全年共完成新建安置房建设面积75", "00㎡，投资约5.85亿元，签约率达到98%以上。"],
+     "沅陵县国有土地上房屋征收服务中心2024年度部门整体支出绩效自评报告（公开版）第1页共3页"),
+])
+def test_case15_a_line_wrap_inside_a_number_or_a_name_is_joined_and_offsets_stay_exact(tmp_path, lines, header):
+    doc = default_pipeline()(read_document(save_lines_pdf(lines, tmp_path / "wrapped.pdf", header=header)))
+    body = "".join(lines)
+    assert body in doc.text
+    found = {(e.label, e.text): e for e in doc.entities}
+    assert found[("QUANTITY", "7500㎡")].value == 7500.0 and ("QUANTITY", "00㎡") not in found
+    assert any(label == "PROJECT" and text.startswith("怀南水产品市场项目") for label, text in found)
+    assert all(doc.text[e.start:e.end] == e.text for e in doc.entities)
+    pieces = [doc.text[ln["start"]:ln["end"]] for p in doc.to_json()["pages"] for ln in p["lines"]]
+    assert [x for x in pieces if x in body] == lines  # every line of the page still points at its own text

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -63,11 +64,15 @@ class _Dom(HTMLParser):
                 self.ids[i] += data
 
 
+def _raise(exc: Exception) -> None:
+    raise exc
+
+
 @pytest.fixture(scope="module")
 def report_dir(root, tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
     seeds = sorted((root / "samples" / "reports").glob("00[04]_*.txt"))
-    docs = load_inputs(seeds)
+    docs = load_inputs(seeds, on_error=_raise)
     write_report(docs, out)
     return out, {d["id"]: d for d in docs}
 
@@ -120,3 +125,20 @@ def test_index_links_every_document(report_dir, tmp_path, root):
     assert sorted(dom.links) == sorted(page_name(i) for i in docs)
     _chromium(tmp_path, "--window-size=1000,400", f"--screenshot={_artifacts(root) / 'report-index.png'}",
               (out / "index.html").as_uri())
+
+
+def test_case12_report_of_a_folder_with_one_bad_file_reports_the_rest(root, tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    good = sorted((root / "samples" / "reports").glob("004_*.txt"))[0]
+    (inp / good.name).write_bytes(good.read_bytes())
+    (inp / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    (inp / "empty.txt").write_bytes(b"")
+    out = tmp_path / "report"
+    run = subprocess.run([sys.executable, "-m", "pipeline.cli", "report", str(inp), "-o", str(out)], cwd=root,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("jixiao: error:")]
+    assert errors == [f"jixiao: error: {inp / 'binary.txt'}: binary file (contains NUL bytes), not text",
+                      f"jixiao: error: {inp / 'empty.txt'}: empty file (0 bytes)"]
+    assert (out / "index.html").is_file() and (out / page_name(good.stem)).is_file()

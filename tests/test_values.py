@@ -87,3 +87,13 @@ def test_above_before_the_number_is_no_qualifier():
 def test_words_that_only_end_like_a_qualifier():
     assert qualifier_of("未签约", "", "") is None   # 签约 is not 约
     assert qualifier_of("最近", "", "") is None      # 最近 is not 近
+
+
+def test_case14_a_last_digit_after_a_unit_counts_in_the_next_unit_down():
+    """两万三人次 is 23000 (两万三千), 三千二栋 is 3200; 零 keeps the digit as written (一万零三)."""
+    from pipeline import extract
+    assert [parse_number(s) for s in ("两万三", "三千二", "一百五", "三亿五", "一万零三", "二十三")] == [
+        23000.0, 3200.0, 150.0, 350000000.0, 10003.0, 23.0]
+    doc = extract("全年组织培训两万三人次，拆除房屋三千二栋。")
+    assert [(e.text, e.value, e.unit) for e in doc.entities] == [("两万三人次", 23000.0, "人次"),
+                                                                 ("三千二栋", 3200.0, "栋")]

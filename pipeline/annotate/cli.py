@@ -71,21 +71,32 @@ def import_cmd(
     pre: Optional[Path] = typer.Option(None, "--pre", help="pre-annotations (documents JSONL) for exports without them"),
 ):
     """Corrected annotations back into GUIDELINES.md JSONL, with changes and conflicts reported per task."""
+    from .importing import ExportError
     from .roundtrip import import_file, write
-    if not path.exists():
-        print(f"jixiao: error: {path}: no such file", file=sys.stderr)
+    if not path.is_file():
+        print(f"jixiao: error: {path}: {'not a file' if path.exists() else 'no such file'}", file=sys.stderr)
         raise typer.Exit(2)
     try:
         imported = import_file(path, _check_format(fmt), pre=pre)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, ExportError) as exc:
         print(f"jixiao: error: {path}: not a {fmt} export: {exc}", file=sys.stderr)
         raise typer.Exit(2)
+    except OSError as exc:
+        print(f"jixiao: error: {path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+        raise typer.Exit(2)
     write(imported, out)
-    print(imported.report.format())
+    print(_printable(imported.report.format()))
     print(f"{len(imported.documents)} documents -> {out}", file=sys.stderr)
     if report is not None:
-        report.write_text(json.dumps(imported.report.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+        report.write_text(_printable(json.dumps(imported.report.to_json(), ensure_ascii=False, indent=1)),
+                          encoding="utf-8")
     raise typer.Exit(0 if imported.documents or not imported.report.tasks else 1)
+
+
+def _printable(text: str) -> str:
+    """``text`` with unpaired surrogates (from ``\\ud800`` escapes in an export) escaped, so that it can be
+    printed and written as UTF-8; inside a JSON string the escape is the same character."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @annotate_app.command("rank")
@@ -124,9 +135,7 @@ def serve_ls(
     """Serve pre-annotations to Label Studio as an ML backend (/health, /setup, /predict, /webhook)."""
     from .server import Backend, make_server
     from .source import Prelabeller
-    prelabeller = Prelabeller(config=config)
-    prelabeller.pipeline  # load the model before listening: /health must answer at once
-    server, token = make_server(host, port, token, Backend(prelabeller))
+    server, token = make_server(host, port, token, Backend(Prelabeller(config=config)))
     shown = token if not os.environ.get("JIXIAO_LS_TOKEN") else "$JIXIAO_LS_TOKEN"
     print(f"jixiao ML backend on http://{host}:{server.server_address[1]}  token: {shown}\n"
           f"In Label Studio: Settings > Model > Connect model, URL http://{host}:{server.server_address[1]}, "

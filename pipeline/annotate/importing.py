@@ -23,6 +23,57 @@ from .attributes import derive
 QUALIFIERS = (None, "approx", "gt", "gte", "lt", "lte")
 
 
+class ExportError(ValueError):
+    """The file as a whole is not an export of the format (a number, a damaged zip): nothing is imported."""
+
+
+# -- the shapes an export must have: checked, so that a bad task is reported and the others imported --
+def json_kind(x: object) -> str:
+    """A JSON value's kind, for messages."""
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(x), "a number")
+
+
+def as_object(x: object, what: str, problems: list[str]) -> Optional[dict]:
+    """``x`` if it is a JSON object, else None and a problem saying what it is."""
+    if isinstance(x, dict):
+        return x
+    problems.append(f"{what} is {json_kind(x)}, not an object")
+    return None
+
+
+def as_list(x: object, what: str, problems: list[str]) -> list:
+    """``x`` if it is a list, [] if it is absent (null), else [] and a problem saying what it is."""
+    if x is None or isinstance(x, list):
+        return x or []
+    problems.append(f"{what} is {json_kind(x)}, not a list")
+    return []
+
+
+def offset(x: object) -> int:
+    """A character offset: a non-negative integer (1.0 is 1).  1.7, "3", true or -1 raise ValueError:
+    truncating an offset would move the span silently."""
+    if x is None:
+        raise ValueError("no start/end offsets")
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or x < 0 or (isinstance(x, float) and not x.is_integer()):
+        raise ValueError(f"offset {x!r} is not a non-negative integer")
+    return int(x)
+
+
+def label_of(x: object) -> str:
+    """A region's label: one string (ValueError otherwise)."""
+    if not isinstance(x, str):
+        raise ValueError(f"label {x!r} is not a string")
+    return x
+
+
+def one_label(labels: object) -> str:
+    """The label of a Label Studio region, whose ``labels`` must hold exactly one (ValueError otherwise)."""
+    if not isinstance(labels, list) or len(labels) != 1:
+        raise ValueError(f"labels {labels!r}; one is expected")
+    return label_of(labels[0])
+
+
 @dataclass
 class Region:
     """One labelled span as an annotator left it, before any check."""
@@ -177,11 +228,24 @@ def finish(records: list[TaskRecord]) -> tuple[list[dict], ImportReport]:
         if derived:
             rep.notes.append(f"value/unit/qualifier derived from the span text for {len(derived)} region(s): "
                              + ", ".join(derived[:8]) + (" ..." if len(derived) > 8 else ""))
-        rep.imported = True
         doc.update(rec.origin)
         doc["annotator"] = chosen.annotator
+        unwritable = _unwritable(doc)
+        if unwritable:
+            rep.problems.append(unwritable)
+            continue
+        rep.imported = True
         docs.append(doc)
     return docs, report
+
+
+def _unwritable(doc: dict) -> Optional[str]:
+    """Why ``doc`` cannot be written as UTF-8 JSON (unpaired surrogates from ``\\ud800`` escapes), if it cannot."""
+    try:
+        json.dumps(doc, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (ValueError, UnicodeEncodeError) as exc:
+        return f"cannot be written as UTF-8 JSON: {exc}"
+    return None
 
 
 def check_regions(text: str, regions: list[Region]) -> list[str]:
@@ -336,8 +400,12 @@ def gold_problems(doc: dict) -> list[str]:
         where = f"{e['label']} {e['text']!r} [{e['start']},{e['end']})"
         if not isinstance(e["value"], (int, float)) or isinstance(e["value"], bool):
             out.append(f"{where}: value missing (type it in the value field)")
+        elif not math.isfinite(e["value"]):
+            out.append(f"{where}: value {e['value']} is not a finite number")
         if e["qualifier"] not in QUALIFIERS:
             out.append(f"{where}: qualifier {e['qualifier']!r} is not one of approx, gt, gte, lt, lte")
+        if e["unit"] is not None and not isinstance(e["unit"], str):
+            out.append(f"{where}: unit {e['unit']!r} is not text")
         if e["label"] == "MONEY" and e["unit"] != "元":
             out.append(f"{where}: MONEY unit must be 元, not {e['unit']!r}")
         if e["label"] == "PERCENT" and e["unit"] != "%":
@@ -359,8 +427,11 @@ def entities_to_regions(entities) -> list[Region]:
 
 
 def write_documents(docs: list[dict], out: Path) -> None:
+    """Write the documents as JSONL all at once (a temporary file renamed over ``out``): a file
+    is never left half-written, and never holds NaN or Infinity, which are not JSON."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", encoding="utf-8") as f:
-        for d in docs:
-            f.write(json.dumps(d, ensure_ascii=False) + "\n")
+    lines = "".join(json.dumps(d, ensure_ascii=False, allow_nan=False) + "\n" for d in docs)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(lines, encoding="utf-8")
+    tmp.replace(out)
 

@@ -16,7 +16,8 @@ from typing import Iterable, Optional
 
 from ..config import config_dir
 from ..doc import LABELS, NUMERIC_LABELS, Document, Entity
-from .importing import ORIGIN_FIELDS, Annotation, Region, TaskRecord, origin_of
+from .importing import (ORIGIN_FIELDS, Annotation, ExportError, Region, TaskRecord, as_list, as_object, json_kind,
+                        offset, one_label, origin_of)
 
 SUBJECT = "SUBJECT"
 
@@ -166,7 +167,7 @@ def export_tasks(docs: Iterable[Document], out: Path, model_version: str) -> int
 
 
 # -- import -------------------------------------------------------------------------------
-def results_to_regions(text: str, result: list[dict], cfg: LabelConfig) -> tuple[list[Region], list[str], list[str]]:
+def results_to_regions(text: str, result: object, cfg: LabelConfig) -> tuple[list[Region], list[str], list[str]]:
     """Regions with attributes and links from one annotation's (or prediction's) result list.
 
     Returns (regions, problems, notes)."""
@@ -179,39 +180,42 @@ def results_to_regions(text: str, result: list[dict], cfg: LabelConfig) -> tuple
     relations = []
 
     def span(v: dict) -> tuple[int, int]:
-        s, e = int(v["start"]), int(v["end"])
+        s, e = offset(v.get("start")), offset(v.get("end"))
         return (from_js(text, s), from_js(text, e)) if astral else (s, e)
 
-    for r in result:
-        kind, name = r.get("type"), r.get("from_name")
-        if kind == "relation":
+    for n, item in enumerate(as_list(result, "result", problems), 1):
+        r = as_object(item, f"result item {n}", problems)
+        if r is None:
+            continue
+        rtype, name = r.get("type"), r.get("from_name")
+        if rtype == "relation":
             relations.append(r)
             continue
-        if name not in cfg.controls or (r.get("to_name") not in (None, cfg.text)):
+        if not isinstance(name, str) or name not in cfg.controls or (r.get("to_name") not in (None, cfg.text)):
             problems.append(f"result from control {name!r} to {r.get('to_name')!r} is not in configs/label_studio.xml "
                             "(an export from a different labelling config?)")
             continue
-        v = r.get("value") or {}
         rid = str(r.get("id", ""))
-        if kind == "labels" and name == cfg.labels:
-            labels = v.get("labels") or []
-            if len(labels) != 1:
-                problems.append(f"region {rid} has {len(labels)} labels {labels}; one is expected")
-                continue
-            try:
+        v = as_object(r.get("value"), f"value of region {rid}", problems)
+        if v is None:
+            continue
+        try:
+            if rtype == "labels" and name == cfg.labels:
+                label = one_label(v.get("labels"))
                 s, e = span(v)
-            except (KeyError, TypeError, ValueError):
-                problems.append(f"region {rid} has no start/end offsets")
-                continue
-            entity[rid] = Region(s, e, labels[0], v.get("text"), key=rid, score=r.get("score"))
-        elif kind == "labels" and name == cfg.subject:
-            subjects[rid] = span(v)
-        elif kind == "textarea" and name in (cfg.value, cfg.unit):
-            typed = [t.strip() for t in (v.get("text") or []) if isinstance(t, str) and t.strip()]
-            if typed:
-                attrs.setdefault(rid, {})[name] = typed[-1]
-        elif kind == "choices" and name == cfg.qualifier:
-            attrs.setdefault(rid, {})["qualifier"] = (v.get("choices") or [None])[0]
+                entity[rid] = Region(s, e, label, v.get("text"), key=rid, score=r.get("score"))
+            elif rtype == "labels" and name == cfg.subject:
+                subjects[rid] = span(v)
+            elif rtype == "textarea" and name in (cfg.value, cfg.unit):
+                typed = [t.strip() for t in as_list(v.get("text"), f"text of {name} {rid}", problems)
+                         if isinstance(t, str) and t.strip()]
+                if typed:
+                    attrs.setdefault(rid, {})[name] = typed[-1]
+            elif rtype == "choices" and name == cfg.qualifier:
+                choices = as_list(v.get("choices"), f"choices of region {rid}", problems) or [None]
+                attrs.setdefault(rid, {})["qualifier"] = choices[0]
+        except ValueError as exc:
+            problems.append(f"region {rid}: {exc}")
     for rid, a in attrs.items():
         reg = entity.get(rid)
         if reg is None:
@@ -227,7 +231,7 @@ def results_to_regions(text: str, result: list[dict], cfg: LabelConfig) -> tuple
         reg.qualifier = a.get("qualifier")
     for rel in relations:
         a, b = str(rel.get("from_id")), str(rel.get("to_id"))
-        labels = rel.get("labels") or []
+        labels = as_list(rel.get("labels"), f"labels of relation {a}->{b}", problems)
         if rel.get("direction") == "left":
             a, b = b, a
         if a not in entity or entity[a].label not in NUMERIC_LABELS:
@@ -267,35 +271,44 @@ def read_export(path: Path, cfg: Optional[LabelConfig] = None) -> list[TaskRecor
     data = json.loads(path.read_text(encoding="utf-8"))
     if isinstance(data, dict):
         data = [data]
+    if not isinstance(data, list):
+        raise ExportError(f"the file holds {json_kind(data)}, not a list of tasks")
     if data and all(isinstance(t, dict) and "data" not in t and "annotations" not in t for t in data):
         return _read_json_min(data, cfg)
     return [_read_task(t, n, cfg) for n, t in enumerate(data, 1)]
 
 
-def _read_task(task: dict, n: int, cfg: LabelConfig) -> TaskRecord:
-    data = task.get("data") or {}
+def _read_task(task: object, n: int, cfg: LabelConfig) -> TaskRecord:
+    problems: list[str] = []
+    task = as_object(task, f"task {n}", problems)
+    if task is None:
+        return TaskRecord(str(n), f"task-{n}", None, problems=problems)
+    data = as_object(task.get("data") or {}, "task data", problems) or {}
     ref = str(task.get("id", n))
     text = data.get(cfg.data_key)
     rec = TaskRecord(ref, str(data.get("doc_id") or f"task-{ref}"), text if isinstance(text, str) else None,
-                     origin=origin_of(data))
+                     problems=problems, origin=origin_of(data))
     if rec.text is None:
         rec.problems.append(f"task data has no {cfg.data_key!r} text (an export from a different labelling config?)")
         return rec
-    for ann in task.get("annotations") or task.get("completions") or []:
-        if ann.get("was_cancelled") or ann.get("skipped"):
-            continue
-        regions, problems, notes = results_to_regions(rec.text, ann.get("result") or [], cfg)
+    done = []
+    for k, item in enumerate(as_list(task.get("annotations") or task.get("completions"), "annotations",
+                                     rec.problems), 1):
+        ann = as_object(item, f"annotation {k}", rec.problems)
+        if ann is not None and not (ann.get("was_cancelled") or ann.get("skipped")):
+            done.append(ann)
+    for ann in done:
+        regions, problems, notes = results_to_regions(rec.text, ann.get("result"), cfg)
         rec.annotations.append(Annotation(_annotator(ann), regions, str(ann.get("updated_at") or ann.get("created_at") or ""),
                                           bool(ann.get("ground_truth")), problems, notes))
     names = [a.annotator for a in rec.annotations]
     if len(set(names)) < len(names):  # one user saved several annotations: tell them apart
-        for a, ann in zip(rec.annotations, [x for x in task.get("annotations") or task.get("completions") or []
-                                            if not (x.get("was_cancelled") or x.get("skipped"))]):
+        for a, ann in zip(rec.annotations, done):
             a.annotator = f"{a.annotator}#{ann.get('id')}"
-    preds = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
+    preds = [p for p in as_list(task.get("predictions"), "predictions", rec.notes) if isinstance(p, dict)]
     if preds:
         pred = preds[-1]
-        regions, _, _ = results_to_regions(rec.text, pred.get("result") or [], cfg)
+        regions, _, _ = results_to_regions(rec.text, pred.get("result"), cfg)
         rec.predictions, rec.model_version = regions, pred.get("model_version")
     return rec
 
@@ -326,16 +339,22 @@ def _read_json_min(records: list[dict], cfg: LabelConfig) -> list[TaskRecord]:
             if key not in known:
                 problems.append(f"field {key!r} is not a control of configs/label_studio.xml "
                                 "(an export from a different labelling config?)")
-        astral = _astral(rec.text)
-        for v in r.get(cfg.labels) or []:
-            labels = v.get("labels") or []
-            s, e = int(v["start"]), int(v["end"])
-            if astral:
-                s, e = from_js(rec.text, s), from_js(rec.text, e)
-            if len(labels) != 1:
-                problems.append(f"region [{s},{e}) has {len(labels)} labels {labels}; one is expected")
-                continue
-            regions.append(Region(s, e, labels[0], v.get("text")))
+        for k, item in enumerate(as_list(r.get(cfg.labels), f"field {cfg.labels!r}", problems), 1):
+            v = as_object(item, f"region {k}", problems)
+            if v is not None:
+                regions.extend(_json_min_region(rec.text, v, k, problems))
         rec.annotations.append(Annotation(str(r.get("annotator", "unknown")), regions,
                                           str(r.get("updated_at") or r.get("created_at") or ""), False, problems))
     return list(by_task.values())
+
+
+def _json_min_region(text: str, v: dict, k: int, problems: list[str]) -> list[Region]:
+    """A JSON-MIN region (offsets in UTF-16 units, one label), or a problem and none."""
+    try:
+        s, e, label = offset(v.get("start")), offset(v.get("end")), one_label(v.get("labels"))
+    except ValueError as exc:
+        problems.append(f"region {k}: {exc}")
+        return []
+    if _astral(text):
+        s, e = from_js(text, s), from_js(text, e)
+    return [Region(s, e, label, v.get("text"))]

@@ -30,10 +30,15 @@ def model_version(names: Iterable[str], config: Optional[str] = None) -> str:
     return version
 
 
+def _components(config: Optional[str]) -> list[dict]:
+    """The component specs of a pipeline config, read without building the pipeline."""
+    from ..config import load_config
+    return load_config(config or "pipeline")["components"]
+
+
 def _model_dir(config: Optional[str]) -> Path:
     from ..config import PROJECT_ROOT, load_config
-    settings = next((c.get("settings") or {} for c in load_config(config or "pipeline")["components"]
-                     if c["name"] == "model_tagger"), {})
+    settings = next((c.get("settings") or {} for c in _components(config) if c["name"] == "model_tagger"), {})
     d = Path(settings.get("model_dir") or load_config("model").get("model_dir", "models/jixiao-zh-char"))
     return d if d.is_absolute() else PROJECT_ROOT / d
 
@@ -84,7 +89,10 @@ class Prelabeller:
 
     @property
     def model_version(self) -> str:
-        return "input-entities" if self.keep_entities else model_version(self.pipeline.names, self.config)
+        """Known from the config alone, so asking it (an ML backend's /health) never loads the model."""
+        if self.keep_entities:
+            return "input-entities"
+        return model_version([c["name"] for c in _components(self.config)], self.config)
 
     def __call__(self, doc: Document) -> Document:
         if self.keep_entities:

@@ -180,9 +180,10 @@ def arrange(boxes: list[Box], cells: Sequence = ()) -> list[Line]:
             rows.append([b])
     if not rows:
         return []
-    right, left = max(b.x1 for b in boxes), min(b.x0 for b in boxes)
+    left = min(b.x0 for b in boxes)
+    right = _right_margin(rows, left)
     lines: list[Line] = []
-    prev_wraps = False
+    prev: Optional[tuple[list[Box], float]] = None  # the previous row and its line height
     for row in rows:
         row.sort(key=lambda b: b.x0)
         height = sorted(b.height for b in row)[len(row) // 2]
@@ -190,13 +191,40 @@ def arrange(boxes: list[Box], cells: Sequence = ()) -> list[Line]:
             if k:
                 gap = b.x0 - row[k - 1].x1
                 sep = "\t" if gap > 0.6 * height else ("" if _glues(row[k - 1].text, b.text) else " ")
-            elif lines and prev_wraps and b.x0 <= left + 1.5 * height:
+            elif prev and b.x0 <= left + 1.5 * prev[1] and _wraps(*prev, b.text, left, right):
                 sep = "" if _glues(lines[-1].text, b.text) else " "
             else:
                 sep = "\n"
             lines.append(Line(b.text, [b.x0, b.y0, b.x1, b.y1], b.score, sep))
-        prev_wraps = len(row) == 1 and not row[0].table_row and row[0].x1 >= right - 2.0 * height and not _ends_sentence(row[0].text)
+        prev = (row, height)
     return lines
+
+
+def _right_margin(rows: list[list[Box]], left: float) -> float:
+    """Where the lines of text end: the furthest right edge that two rows reach (within a line height),
+    so that one wider line (a header, a stamp) does not move it; the furthest edge if no two agree,
+    and never less than half the way to it."""
+    ends = sorted((max(b.x1 for b in row), max(b.height for b in row)) for row in rows if not row[0].table_row)
+    if not ends:
+        return max(b.x1 for row in rows for b in row)
+    furthest = ends[-1][0]
+    for x1, height in reversed(ends):
+        if x1 < left + 0.5 * (furthest - left):
+            break
+        if sum(abs(x1 - other) <= height for other, _ in ends) >= 2:
+            return x1
+    return furthest
+
+
+def _wraps(row: list[Box], height: float, after: str, left: float, right: float) -> bool:
+    """Whether a one-box row runs on into the next line (whose text is ``after``): it reaches the right
+    margin without ending a sentence, or it is long and a number runs across the break (75 ⏎ 00㎡)."""
+    if len(row) != 1 or row[0].table_row or _ends_sentence(row[0].text):
+        return False
+    b = row[0]
+    if b.x1 >= right - 2.0 * height:
+        return True
+    return b.text[-1:].isdecimal() and after[:1].isdecimal() and b.x1 - left >= 0.5 * (right - left)
 
 
 def _table_rows(boxes: list[Box], cells: Sequence) -> list[Box]:

@@ -119,13 +119,8 @@ def save_text_pdf(pages: Sequence[str], path: str | Path, font_pt: float = 11.0,
     """A PDF with a real text layer (embedded CJK font), one page per string; an optional ruled table on page 1."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas
-    font_file = cjk_font_path()
-    if font_file is None:
-        raise FileNotFoundError("no CJK font: install fonts-wqy-microhei (scripts/setup-system.sh)")
-    if "JixiaoCJK" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("JixiaoCJK", font_file, subfontIndex=0))
+    _register_cjk_font()
     c = canvas.Canvas(str(path), pagesize=A4)
     w, h = A4
     margin = 72
@@ -163,3 +158,35 @@ def save_text_pdf(pages: Sequence[str], path: str | Path, font_pt: float = 11.0,
         c.showPage()
     c.save()
     return Path(path)
+
+
+def save_lines_pdf(lines: Sequence[str], path: str | Path, font_pt: float = 11.0,
+                   header: Optional[str] = None) -> Path:
+    """A one-page text PDF whose lines break exactly where given (as a converter breaks them), under an
+    optional ``header`` line in a smaller font (a running header, often wider than the text)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+    _register_cjk_font()
+    c = canvas.Canvas(str(path), pagesize=A4)
+    y = A4[1] - 72
+    if header:
+        c.setFont("JixiaoCJK", font_pt * 0.8)
+        c.drawString(72, y, header)
+        y -= font_pt * 2.4
+    c.setFont("JixiaoCJK", font_pt)
+    for line in lines:
+        c.drawString(72, y, line)
+        y -= font_pt * 1.6
+    c.showPage()
+    c.save()
+    return Path(path)
+
+
+def _register_cjk_font() -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    font_file = cjk_font_path()
+    if font_file is None:
+        raise FileNotFoundError("no CJK font: install fonts-wqy-microhei (scripts/setup-system.sh)")
+    if "JixiaoCJK" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("JixiaoCJK", font_file, subfontIndex=0))
