@@ -1,86 +1,170 @@
-"""Throughput and peak memory of the whole extraction pipeline against jieba alone, in one run.
+"""Speed and memory of jixiao, each against a baseline measured in the same run (jieba is the floor).
 
-The input is the bundled seed reports repeated to about 1 MB of text.  jieba segmentation is
-the floor: a pipeline that tags, normalises values and resolves facts cannot be faster than
-just cutting the text into words.  Each stage runs in a fresh process so that peak RSS is its own.
+Printed, in one run, on text seen once (the corpus excerpts: annotations/unlabelled/excerpts*.jsonl,
+about 430k characters of distinct documents, never repeated):
 
-    .venv/bin/python bench/bench_pipeline.py [--chars 1000000] [--repeat 3]
+1. jieba, the rules-only pipeline, the default pipeline (with the model) and Recognizers-Text:
+   chars/s, the ratio to jieba and peak RSS, each in a fresh process;
+2. the rules-only and the default pipeline on single documents of 10k, 100k and 1M characters
+   (distinct documents joined), and the ratio of the 1M rate to the 10k rate;
+3. ``jixiao batch`` over 1,000 distinct documents with 1 and 2 workers (docs/s and the ratio);
+4. the whole-process time of ``jixiao extract`` on one small file, start-up included.
+
+    .venv/bin/python bench/bench_pipeline.py [--json bench/results/pipeline.json] [--skip batch,sizes]
 """
 from __future__ import annotations
 
 import argparse
 import json
 import multiprocessing as mp
+import os
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+JIXIAO = [sys.executable, "-m", "pipeline.cli"]
 
 
-def corpus(chars: int) -> list[str]:
-    seeds = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "samples" / "reports").glob("*.txt"))]
-    docs, total = [], 0
-    while total < chars:
-        for s in seeds:
-            docs.append(s)
-            total += len(s)
-    return docs
+def excerpts() -> list[str]:
+    texts = []
+    for name in ("excerpts.jsonl", "excerpts2.jsonl"):
+        path = ROOT / "annotations" / "unlabelled" / name
+        texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return texts
 
 
-def _stage(name: str, chars: int, repeat: int, queue) -> None:
-    docs = corpus(chars)
+def many_documents(n: int) -> list[str]:
+    """``n`` distinct documents: the excerpts, then paragraphs of the Government Work Reports."""
+    docs = excerpts()
+    path = ROOT / "annotations" / "unlabelled" / "government_work_reports.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        for para in json.loads(line)["text"].split("\n"):
+            if len(docs) >= n:
+                return docs
+            if len(para) >= 200:
+                docs.append(para)
+    return docs[:n]
+
+
+def one_document(chars: int) -> str:
+    """One document of about ``chars`` characters, made of distinct texts (no repeats below 1.5M)."""
+    parts, total = [], 0
+    for t in many_documents(10 ** 6):
+        parts.append(t)
+        total += len(t) + 1
+        if total >= chars:
+            break
+    return "\n".join(parts)[:chars]
+
+
+def _system(name: str):
     if name == "jieba":
-        from pipeline.segmenting import segment
-        segment("预热")
-        run = lambda d: segment(d)  # noqa: E731
-    else:
-        from pipeline.language import Pipeline
-        nlp = Pipeline.from_config(None if name == "pipeline" else name)
-        from pipeline import Document
-        nlp(Document(id="warm", text=docs[0]))
-        run = lambda d: nlp(Document(id="x", text=d))  # noqa: E731
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for d in docs:
-            run(d)
-        best = min(best, time.perf_counter() - t0)
-    n = sum(map(len, docs))
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put({"stage": name, "chars": n, "seconds": round(best, 3), "chars_per_s": round(n / best),
-               "peak_rss_mb": round(peak_mb, 1)})
+        import jieba
+        jieba.initialize()
+        return jieba.lcut
+    if name == "Recognizers-Text":
+        from pipeline.peers import PEERS
+        peer = PEERS["Recognizers-Text"]
+        return lambda t: peer("x", t)
+    from pipeline.doc import Document
+    from pipeline.language import Pipeline
+    nlp = Pipeline.from_config(None if name == "default" else name)
+    return lambda t: nlp(Document(id="x", text=t))
 
 
-def measure(name: str, chars: int, repeat: int) -> dict:
+def _measure(name: str, texts: list[str], q) -> None:
+    run = _system(name)
+    run("预热：基本支出284.32万元，占比57.23%。")
+    t0 = time.perf_counter()
+    for t in texts:
+        run(t)
+    dt = time.perf_counter() - t0
+    chars = sum(map(len, texts))
+    q.put({"system": name, "chars": chars, "seconds": round(dt, 2), "chars_per_s": round(chars / dt),
+           "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)})
+
+
+def measure(name: str, texts: list[str]) -> dict:
+    """``name`` over ``texts`` in a fresh process (its own peak RSS, nothing warm from before)."""
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
-    p = ctx.Process(target=_stage, args=(name, chars, repeat, q))
+    p = ctx.Process(target=_measure, args=(name, texts, q))
     p.start()
-    result = q.get()
+    row = q.get()
     p.join()
-    return result
+    return row
+
+
+def throughput() -> list[dict]:
+    texts = excerpts()
+    rows = [measure(n, texts) for n in ("jieba", "pipeline-rules", "default", "Recognizers-Text")]
+    for r in rows:
+        r["ratio_to_jieba"] = round(r["chars_per_s"] / rows[0]["chars_per_s"], 3)
+    return rows
+
+
+def sizes() -> list[dict]:
+    rows = []
+    for name in ("pipeline-rules", "default"):
+        rates = {}
+        for n in (10_000, 100_000, 1_000_000):
+            r = measure(name, [one_document(n)])
+            rates[n] = r["chars_per_s"]
+            rows.append({**r, "document_chars": n})
+        rows.append({"system": name, "ratio_1m_to_10k": round(rates[1_000_000] / rates[10_000], 3)})
+    return rows
+
+
+def batch(n: int = 1000) -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "docs.jsonl"
+        docs = many_documents(n)
+        src.write_text("".join(json.dumps({"id": f"d{i}", "text": t}, ensure_ascii=False) + "\n"
+                               for i, t in enumerate(docs)), encoding="utf-8")
+        for workers in (1, 2):
+            db = Path(tmp) / f"w{workers}.duckdb"
+            t0 = time.perf_counter()
+            subprocess.run(JIXIAO + ["batch", str(src), "--db", str(db), "--workers", str(workers), "--progress", "none"],
+                           cwd=ROOT, check=True, capture_output=True)
+            dt = time.perf_counter() - t0
+            rows.append({"system": f"jixiao batch, {workers} worker{'s' if workers > 1 else ''}", "documents": len(docs),
+                         "seconds": round(dt, 1), "docs_per_s": round(len(docs) / dt, 1),
+                         "chars_per_s": round(sum(map(len, docs)) / dt)})
+    rows.append({"system": "batch scaling", "ratio_2_to_1": round(rows[1]["docs_per_s"] / rows[0]["docs_per_s"], 3)})
+    return rows
+
+
+def extract_one_file() -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        subprocess.run(JIXIAO + ["extract", str(ROOT / "samples" / "reports" / "003_b2570951c4ea1818.txt"), "-o", tmp],
+                       cwd=ROOT, check=True, capture_output=True)
+        return {"system": "jixiao extract, one small file (whole process)", "seconds": round(time.perf_counter() - t0, 2)}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--chars", type=int, default=1_000_000)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--json", type=Path, help="also write the rows to this file")
+    ap.add_argument("--skip", default="", help="comma-separated parts to skip: throughput, sizes, batch, extract")
     args = ap.parse_args()
-    rows = [measure("jieba", args.chars, args.repeat), measure("pipeline", args.chars, args.repeat)]
-    floor = rows[0]["chars_per_s"]
-    for r in rows:
-        r["ratio_to_jieba"] = round(r["chars_per_s"] / floor, 3)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    skip = set(filter(None, args.skip.split(",")))
+    parts = {"throughput": throughput, "sizes": sizes, "batch": batch, "extract": lambda: [extract_one_file()]}
+    result = {}
+    for name, fn in parts.items():
+        if name in skip:
+            continue
+        result[name] = fn()
+        for row in result[name]:
+            print(json.dumps(row, ensure_ascii=False), flush=True)
     if args.json:
-        print(json.dumps(rows, indent=2))
-        return
-    print(f"{'stage':<12}{'chars':>10}{'best s':>9}{'chars/s':>12}{'peak RSS MB':>13}{'x jieba':>9}")
-    for r in rows:
-        print(f"{r['stage']:<12}{r['chars']:>10}{r['seconds']:>9}{r['chars_per_s']:>12}"
-              f"{r['peak_rss_mb']:>13}{r['ratio_to_jieba']:>9}")
+        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
