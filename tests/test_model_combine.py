@@ -4,7 +4,13 @@ from __future__ import annotations
 import pytest
 
 from pipeline.doc import Entity
-from pipeline.model.combine import Policy, combine, propagate, with_value
+from pipeline.config import load_config
+from pipeline.model.combine import Policy, combine, propagate, tidy_name, with_value
+
+
+def policy(name: str, **overrides) -> Policy:
+    """configs/model.yaml's policy with ``name`` and ``overrides``."""
+    return Policy(**{**load_config("model")["policy"], "name": name, **overrides})
 
 
 def _ent(text: str, part: str, label: str, confidence: float = 0.99, source: str = "model", nth: int = 0) -> Entity:
@@ -38,7 +44,7 @@ def test_merged_keeps_rule_numbers_and_takes_model_projects():
     rules[0].value, rules[0].unit = 164.0, "栋"
     model = [_ent(text, "迎丰组团10#安置区二期", "PROJECT"), _ent(text, "164", "QUANTITY"),
              _ent(text, "8户", "QUANTITY", 0.95), _ent(text, "签约", "PROJECT", 0.3)]
-    out = combine(text, rules, model, Policy("merged", min_confidence=0.5))
+    out = combine(text, rules, model, policy("merged", min_confidence=0.5))
     got = {(e.text, e.label, e.source) for e in out}
     assert got == {("迎丰组团10#安置区二期", "PROJECT", "model"), ("164栋", "QUANTITY", "rules"),
                    ("8户", "QUANTITY", "model")}
@@ -50,7 +56,7 @@ def test_merged_keeps_rule_numbers_and_takes_model_projects():
 def test_a_number_inside_a_model_project_name_is_not_an_entity():
     text = "配套三号地块拆迁3户"
     rules = [_ent(text, "三号", "QUANTITY", 1.0, "rules")]
-    out = combine(text, rules, [_ent(text, "配套三号地块", "PROJECT")], Policy("merged"))
+    out = combine(text, rules, [_ent(text, "配套三号地块", "PROJECT")], policy("merged"))
     assert [(e.text, e.label) for e in out] == [("配套三号地块", "PROJECT")]
 
 
@@ -58,8 +64,8 @@ def test_rules_policy_ignores_the_model_and_model_policy_ignores_the_rules():
     text = "支付补偿资金496.77万元"
     rules = [_ent(text, "496.77万元", "MONEY", 1.0, "rules")]
     model = [_ent(text, "96.77万元", "MONEY")]
-    assert combine(text, rules, model, Policy("rules")) == rules
-    only = combine(text, rules, model, Policy("model"))
+    assert combine(text, rules, model, policy("rules")) == rules
+    only = combine(text, rules, model, policy("model"))
     assert [(e.text, e.value) for e in only] == [("96.77万元", 967700.0)]
 
 
@@ -70,12 +76,12 @@ def test_propagation_tags_every_occurrence_of_a_found_name():
     assert all(text[e.start:e.end] == e.text for e in out)
 
 
-@pytest.mark.parametrize("policy", ["model", "merged"])
-def test_a_one_character_model_project_is_not_a_name(policy):
+@pytest.mark.parametrize("name", ["model", "merged"])
+def test_a_one_character_model_project_is_not_a_name(name):
     # GUIDELINES: a PROJECT is the proper name of a project or site; 太 alone (of 太平洋) is none
     text = "积极参与亚太经合组织会议，虹其采砂场已关闭。"
     model = [_ent(text, "太", "PROJECT"), _ent(text, "虹其", "PROJECT")]
-    out = combine(text, [], model, Policy(policy, min_confidence=0.5))
+    out = combine(text, [], model, policy(name, min_confidence=0.5))
     assert [e.text for e in out] == ["虹其"]
 
 
@@ -84,5 +90,18 @@ def test_a_rule_name_kept_beside_the_model_stays_a_rule_name():
     text = "大米厂、北京公馆等棚户区改造项目"
     rules = [_ent(text, "大米厂", "PROJECT", 0.6, "rules")]
     model = [_ent(text, "大米厂", "PROJECT"), _ent(text, "北京公馆", "PROJECT")]
-    out = combine(text, rules, model, Policy("merged", rule_min_confidence=0.0))
+    out = combine(text, rules, model, policy("merged", rule_min_confidence=0.0))
     assert [(e.text, e.source, e.confidence) for e in out] == [("大米厂", "rules", 0.6), ("北京公馆", "model", 0.99)]
+
+
+@pytest.mark.parametrize("found, name", [
+    ("岳华新苑二期、", "岳华新苑二期"),             # punctuation is never part of a name
+    ("湘江科创基地三期（", "湘江科创基地三期"),       # nor a bracket it does not close
+    ("“万家灯火”工程", "“万家灯火”工程"),           # quotes that close inside the name stay
+    ("“老旧小区改造项目”", "老旧小区改造项目"),        # quotes around the whole name are outside it
+    ("城西(李家台片区)棚户区改造项目", "城西(李家台片区)棚户区改造项目"),
+])
+def test_model_names_are_tidied_at_their_edges(found, name):
+    text = f"完成{found}建设"
+    e = tidy_name(_ent(text, found, "PROJECT"))
+    assert e.text == name and text[e.start:e.end] == name

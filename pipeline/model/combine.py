@@ -89,6 +89,31 @@ def _header_unit(text: str, at: int) -> Optional[str]:
     return found
 
 
+_EDGE = "、，,。；;：:！？!?《》 \t\n\u3000"
+_PAIRS = {"(": ")", "（": "）", "[": "]", "【": "】", "“": "”", "‘": "’"}
+
+
+def tidy_name(e: Entity) -> Entity:
+    """A name never begins or ends with punctuation or a layout break, nor with a bracket or
+    quote it does not close (岳华新苑二期、 → 岳华新苑二期; 湘江科创基地三期（ → 湘江科创基地三期;
+    “数说红河”展厅运维经费 keeps its quotes, which close inside the name)."""
+    t = e.text
+    a, b = 0, len(t)
+    while a < b:
+        if t[a] in _EDGE or t[a] in _PAIRS.values() or t[a] in _PAIRS and _PAIRS[t[a]] not in t[a + 1:b]:
+            a += 1
+        elif t[b - 1] in _EDGE or t[b - 1] in _PAIRS or any(t[b - 1] == c and o not in t[a:b - 1] for o, c in _PAIRS.items()):
+            b -= 1
+        elif t[a] in _PAIRS and t.find(_PAIRS[t[a]], a + 1) == b - 1 and t[a] in "“‘":
+            a, b = a + 1, b - 1   # “X项目”: the quotes are outside the name
+        else:
+            break
+    if (a, b) == (0, len(t)):
+        return e
+    return Entity(start=e.start + a, end=e.start + b, label=e.label, text=t[a:b], confidence=e.confidence,
+                  source=e.source)
+
+
 def propagate(text: str, entities: Sequence[Entity], min_chars: int) -> list[Entity]:
     """Add every other occurrence of each PROJECT name that no entity overlaps yet."""
     out = list(entities)
@@ -109,7 +134,8 @@ def combine(text: str, rule_entities: Sequence[Entity], model_entities: Sequence
     """The entity list a policy keeps; entities never overlap in the result."""
     if policy.name == "rules":
         return list(rule_entities)
-    model = [e for e in model_entities if e.confidence >= policy.min_confidence
+    model = [e for e in (tidy_name(x) if x.label == "PROJECT" else x for x in model_entities)
+             if e.confidence >= policy.min_confidence
              and (e.label != "PROJECT" or len(e.text.strip()) >= policy.min_project_chars)]
     if policy.propagate_projects:
         model = propagate(text, model, policy.min_propagated_chars)
