@@ -35,7 +35,8 @@ class JixiaoTaggerConfig(PretrainedConfig):
     model_type = MODEL_TYPE
 
     def __init__(self, vocab_size: int = 8300, embedding_dim: int = 128, encoder: str = "bigru",
-                 hidden_size: int = 128, num_layers: int = 2, transformer_layers: int = 0, num_heads: int = 4,
+                 hidden_size: int = 128, num_layers: int = 2, top_layers: int = 0, transformer_layers: int = 0,
+                 num_heads: int = 4,
                  dropout: float = 0.1, cue_channels: Sequence[int] = (), use_crf: bool = True,
                  encoder_config: Optional[dict] = None, window: int = 256, stride: int = 192,
                  pad_token_id: int = 0, **kwargs):
@@ -45,6 +46,7 @@ class JixiaoTaggerConfig(PretrainedConfig):
         self.encoder = encoder
         self.hidden_size = hidden_size
         self.num_layers = num_layers
+        self.top_layers = top_layers
         self.transformer_layers = transformer_layers
         self.num_heads = num_heads
         self.dropout = dropout
@@ -105,7 +107,6 @@ class JixiaoTaggerForTokenClassification(PreTrainedModel):
     def __init__(self, config: JixiaoTaggerConfig):
         super().__init__(config)
         names = [config.id2label[i] for i in range(len(config.id2label))]
-        self.cue_embeddings = nn.ModuleList(nn.Embedding(n, config.embedding_dim) for n in config.cue_channels)
         if config.encoder == "hf":
             self.encoder = AutoModel.from_config(AutoConfig.for_model(**config.encoder_config))
             self.embeddings = None
@@ -115,6 +116,12 @@ class JixiaoTaggerForTokenClassification(PreTrainedModel):
             self.gru = nn.GRU(config.embedding_dim, config.hidden_size, num_layers=config.num_layers,
                               bidirectional=True, batch_first=True)
             width = 2 * config.hidden_size
+        # cues join the characters at the input, or the encoder's states when new layers sit on top of it
+        cue_width = width if config.top_layers else config.embedding_dim
+        self.cue_embeddings = nn.ModuleList(nn.Embedding(n, cue_width) for n in config.cue_channels)
+        self.top = None
+        if config.top_layers:
+            self.top = nn.GRU(width, width // 2, num_layers=config.top_layers, bidirectional=True, batch_first=True)
         self.context = None
         if config.transformer_layers:
             layer = nn.TransformerEncoderLayer(width, config.num_heads, 2 * width, config.dropout, batch_first=True)
@@ -153,17 +160,16 @@ class JixiaoTaggerForTokenClassification(PreTrainedModel):
         if attention_mask is None:
             attention_mask = (input_ids != self.config.pad_token_id).long()
         x = self.get_input_embeddings()(input_ids)
-        if cue_ids is not None:
-            for c, emb in enumerate(self.cue_embeddings):
-                x = x + emb(cue_ids[..., c])
-        lengths = attention_mask.sum(1)
+        if cue_ids is not None and self.top is None:
+            x = x + self._cues(cue_ids)
         if self.embeddings is None:
             h = self.encoder(inputs_embeds=x, attention_mask=attention_mask).last_hidden_state
         else:
-            packed = nn.utils.rnn.pack_padded_sequence(self.dropout(x), lengths.clamp(min=1).cpu(),
-                                                       batch_first=True, enforce_sorted=False)
-            h, _ = self.gru(packed)
-            h, _ = nn.utils.rnn.pad_packed_sequence(h, batch_first=True, total_length=input_ids.shape[1])
+            h = self._bigru(self.gru, self.dropout(x), attention_mask)
+        if self.top is not None:
+            if cue_ids is not None:
+                h = h + self._cues(cue_ids)
+            h = self._bigru(self.top, self.dropout(h), attention_mask)
         if self.context is not None:
             h = self.context(h, src_key_padding_mask=attention_mask == 0)
         logits = self.classifier(self.dropout(h))
@@ -175,6 +181,17 @@ class JixiaoTaggerForTokenClassification(PreTrainedModel):
             else:
                 loss = nn.functional.cross_entropy(logits[mask].float(), labels[mask])
         return TokenClassifierOutput(loss=loss, logits=logits)
+
+    def _cues(self, cue_ids: torch.Tensor) -> torch.Tensor:
+        return sum(emb(cue_ids[..., c]) for c, emb in enumerate(self.cue_embeddings))
+
+    @staticmethod
+    def _bigru(gru: nn.GRU, x: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """A bidirectional GRU over packed sequences: padding never reaches a real character."""
+        lengths = attention_mask.sum(1).clamp(min=1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        h, _ = gru(packed)
+        return nn.utils.rnn.pad_packed_sequence(h, batch_first=True, total_length=x.shape[1])[0]
 
     def transition_scores(self):
         """(transitions, start, end) as numpy arrays for decoding, or None without a CRF."""

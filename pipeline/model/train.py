@@ -34,6 +34,7 @@ class TrainSettings:
     cues: bool
     cue_dropout: float
     use_crf: bool
+    top_layers: int              # > 0: the base stays frozen, new BiGRU layers over it learn the task
     transformer_layers: int
     dropout: float
     scratch: dict
@@ -107,6 +108,7 @@ def init_model(s: TrainSettings, texts: Sequence[str], log: Callable = print):
     names = label_names()
     head = dict(id2label=dict(enumerate(names)), label2id={n: i for i, n in enumerate(names)},
                 cue_channels=list(CUE_CHANNELS), use_crf=s.use_crf, transformer_layers=s.transformer_layers,
+                top_layers=s.top_layers,
                 dropout=s.dropout, window=s.window, stride=s.stride)
     base = project_path(s.base) if s.base else None
     if base is not None and not (base / "config.json").exists():
@@ -145,10 +147,14 @@ def fit(model, windows: list[Window], s: TrainSettings, pad_id: int, log: Callab
     import torch
     from transformers import Trainer, TrainingArguments
     torch.set_num_threads(s.threads)
-    encoder = [p for n, p in model.named_parameters() if n.startswith(("embeddings.", "gru.", "encoder."))]
-    rest = [p for n, p in model.named_parameters() if not n.startswith(("embeddings.", "gru.", "encoder."))]
-    optimizer = torch.optim.AdamW([{"params": encoder, "lr": s.encoder_learning_rate},
-                                   {"params": rest, "lr": s.learning_rate}], weight_decay=s.weight_decay)
+    base = ("embeddings.", "gru.", "encoder.")
+    for n, p in model.named_parameters():
+        p.requires_grad = not (s.top_layers and n.startswith(base))   # top layers learn over a frozen base
+    encoder = [p for n, p in model.named_parameters() if n.startswith(base) and p.requires_grad]
+    rest = [p for n, p in model.named_parameters() if not n.startswith(base)]
+    groups = [{"params": rest, "lr": s.learning_rate}] + ([{"params": encoder, "lr": s.encoder_learning_rate}]
+                                                          if encoder else [])
+    optimizer = torch.optim.AdamW(groups, weight_decay=s.weight_decay)
     with tempfile.TemporaryDirectory() as tmp:
         args = TrainingArguments(output_dir=tmp, per_device_train_batch_size=s.batch_size,
                                  num_train_epochs=s.epochs, learning_rate=s.learning_rate,
