@@ -76,3 +76,16 @@ def make_model_tagger(**settings):
     """The character model combined with the rule entities before it (configs/model.yaml)."""
     from .model.component import from_settings
     return from_settings(**settings)
+
+
+@component("project_rule_cues")
+def make_project_rule_cues(**settings):
+    """The PROJECT rules' names (configs/projects.yaml) as evidence for the model, into
+    ``doc.spans["project_rules"]``: the model weighs them; they decide nothing themselves."""
+    from .doc import Span
+    from .projects import ProjectTagger
+    tagger = ProjectTagger(settings or None)
+
+    def project_rule_cues(doc: Document, view: NormalisedText) -> None:
+        doc.spans["project_rules"] = [Span(p.start, p.end, p.text, "rule") for p in tagger(view)]
+    return project_rule_cues

@@ -28,7 +28,9 @@ NUMBER_TAGS = bio_names(NUMERIC_LABELS)                       # channel 0
 REGION_KINDS = tuple(k for k in CUE_KINDS if k != "word")
 REGION_TAGS = bio_names(REGION_KINDS)                         # channel 1
 WORD_TAGS = bio_names(["word"])                               # channel 2
-CUE_CHANNELS = (len(NUMBER_TAGS), len(REGION_TAGS), len(WORD_TAGS))
+RULE_TAGS = bio_names(["rule"])                               # channel 3: the PROJECT rules' names, if run
+RULE_GROUP = "project_rules"
+CUE_CHANNELS = (len(NUMBER_TAGS), len(REGION_TAGS), len(WORD_TAGS), len(RULE_TAGS))
 
 
 def aliases(vocab: Iterable[str], given: Optional[dict[str, str]] = None) -> dict[str, str]:
@@ -147,8 +149,9 @@ def windows(length: int, size: int, stride: int) -> list[tuple[int, int]]:
 
 
 def cue_ids(doc: Document):
-    """``[len(text), 3]`` int array of the cue channels, from what the components before the
-    model wrote: the numbers in ``doc.entities`` and ``doc.spans["project_cues"]``."""
+    """``[len(text), 4]`` int array of the cue channels, from what the components before the
+    model wrote: the numbers in ``doc.entities``, ``doc.spans["project_cues"]`` and, when the
+    pipeline runs the PROJECT rules as evidence, ``doc.spans["project_rules"]``."""
     import numpy as np
     n = len(doc.text)
     out = np.zeros((n, len(CUE_CHANNELS)), dtype=np.int64)
@@ -158,8 +161,9 @@ def cue_ids(doc: Document):
     # where regions overlap, the stronger kind (earlier in CUE_KINDS) keeps the characters
     regions.sort(key=lambda r: REGION_KINDS.index(r[2]))
     words = [(c.start, c.end, "word") for c in cues if c.label == "word"]
+    rules = [(c.start, c.end, "rule") for c in doc.spans.get(RULE_GROUP, [])]
     for channel, (names, spans) in enumerate(((NUMBER_TAGS, numbers), (REGION_TAGS, _first_wins(regions)),
-                                              (WORD_TAGS, words))):
+                                              (WORD_TAGS, words), (RULE_TAGS, rules))):
         index = {t: i for i, t in enumerate(names)}
         out[:, channel] = [index[t] for t in tags_for(n, spans)]
     return out

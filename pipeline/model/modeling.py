@@ -132,7 +132,9 @@ class JixiaoTaggerForTokenClassification(PreTrainedModel):
         self.post_init()
 
     def _init_weights(self, module):
-        if isinstance(module, CRF):
+        if isinstance(module, nn.GRU):
+            module.reset_parameters()   # torch's own init, for a GRU the base does not bring
+        elif isinstance(module, CRF):
             for p in (module.transitions, module.start, module.end):
                 nn.init.zeros_(p)
         elif isinstance(module, nn.Embedding) and module in getattr(self, "cue_embeddings", ()):
