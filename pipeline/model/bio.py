@@ -67,7 +67,7 @@ def viterbi(scores, lengths, transitions, start):
     for t in range(1, n):
         cand = score[:, :, None] + transitions[None]          # [B, from, to]
         best = cand.argmax(1)
-        new = np.take_along_axis(cand, best[:, None, :], 1)[:, 0] + scores[:, t]
+        new = cand.max(1) + scores[:, t]
         live = (t < lengths)[:, None]
         score = np.where(live, new, score)                      # finished rows keep their score
         back[:, t] = np.where(live, best, np.arange(k)[None])

@@ -118,19 +118,32 @@ _TOKENIZER_CLASS = None
 
 class CharEncoder:
     """Characters -> token ids exactly as the model's tokenizer maps them, one id per character:
-    its normalizer (the aliases), then its vocabulary; without the per-word overhead of calling it."""
+    the aliases its normalizer holds, then its vocabulary, read once into one dictionary (running
+    the normalizer's thousands of replacements on every text would cost more than the model)."""
 
     def __init__(self, tokenizer):
-        self.vocab = dict(tokenizer.get_vocab())
-        self.unk_id = self.vocab.get("[UNK]", 0)
-        self.pad_id = self.vocab.get("[PAD]", 0)
-        self.normalizer = tokenizer.backend_tokenizer.normalizer
+        vocab = dict(tokenizer.get_vocab())
+        self.unk_id = vocab.get("[UNK]", 0)
+        self.pad_id = vocab.get("[PAD]", 0)
+        self.vocab = {**{a: vocab[t] for a, t in _normalizer_aliases(tokenizer).items() if t in vocab}, **vocab}
 
     def encode(self, text: str) -> list[int]:
-        if self.normalizer is not None:
-            text = self.normalizer.normalize_str(text)
         get, unk = self.vocab.get, self.unk_id
         return [get(c, unk) for c in text]
+
+
+def _normalizer_aliases(tokenizer) -> dict[str, str]:
+    """The character -> character replacements of a tokenizer built by ``make_tokenizer``."""
+    import json
+    import re
+    spec = json.loads(tokenizer.backend_tokenizer.to_str()).get("normalizer") or {}
+    out: dict[str, str] = {}
+    for n in spec.get("normalizers", [spec]):
+        pattern = (n.get("pattern") or {}).get("Regex", "") if n.get("type") == "Replace" else ""
+        if pattern.startswith("[") and pattern.endswith("]"):
+            for c in re.sub(r"\\(.)", r"\1", pattern[1:-1], flags=re.S):
+                out.setdefault(c, n["content"])
+    return out
 
 
 def windows(length: int, size: int, stride: int) -> list[tuple[int, int]]:
