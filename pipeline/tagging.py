@@ -22,7 +22,7 @@ from typing import Iterable, Iterator, Optional
 from .config import load_config
 from .doc import Entity
 from .normalising import NormalisedText
-from .values import CN_BIG_UNITS, CN_DIGITS, CN_SMALL_UNITS, UnitEntry, parse_number, qualifier_of, unit_lexicon
+from .values import CN_BIG_UNITS, CN_DIGITS, CN_SMALL_UNITS, UnitEntry, read_span, unit_lexicon
 
 _ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _CN_CHARS = "".join(CN_DIGITS) + "".join(CN_SMALL_UNITS) + "".join(CN_BIG_UNITS)
@@ -154,9 +154,7 @@ class RuleTagger:
 
     def _free_hit(self, text: str, m: re.Match) -> Optional[_Hit]:
         if m.group("pct"):
-            value = parse_number(m.group("pctnum"))
-            q = qualifier_of(text[max(0, m.start() - 6):m.start()], "", text[m.end():m.end() + 4])
-            return _Hit(m.start(), m.end(), "PERCENT", value, "%", q, entry=unit_lexicon()["%"])
+            return _read(text, m.start(), m.end(), "PERCENT", entry=unit_lexicon()["%"])
         a, b = m.span("num")
         numeral = text[a:b]
         is_cn = not numeral[0].isdigit()
@@ -164,9 +162,7 @@ class RuleTagger:
             return None
         if not is_cn and self._excluded_arabic(text, a, b):
             return None
-        j, inside = b, ""
-        if j < len(text) and text[j] in "余多":
-            inside, j = text[j], j + 1
+        j = b + 1 if b < len(text) and text[b] in "余多" else b
         if j < len(text) and text[j] == " ":
             j += 1
         found = _unit_at(text, j)
@@ -181,19 +177,12 @@ class RuleTagger:
             return None
         if is_cn and numeral == "一" and not (end >= len(text) or text[end] in self.rules["one_counts_before"]):
             return None
-        unit = entry.unit
-        for compound in self.rules.get("compound_kept", []):
-            if text.startswith(compound, us) and compound.startswith(entry.surface):
-                end, unit = us + len(compound), compound
         rate = self.rate_re.match(text, end) if entry.label == "QUANTITY" else None
         if rate:  # 8245吨/日: a rate per time keeps its compound unit as written
-            unit, end = f"{unit}{rate.group(0)}", rate.end()
-        value = parse_number(numeral)
-        value = None if value is None else round(value * entry.multiplier, 6)
-        q = qualifier_of(text[max(0, a - 6):a], inside, text[end:end + 4])
-        if value is not None and not is_cn and _minus_before(text, a):  # 增长-16%: a fall
-            a, value = a - 1, -value
-        return _Hit(a, end, entry.label, value, unit, q, entry=entry if unit == entry.unit else None)
+            end = rate.end()
+        if not is_cn and _minus_before(text, a):  # 增长-16%: a fall
+            a -= 1
+        return _read(text, a, end, entry.label, entry=None if rate else entry)
 
     def _chinese_numeral_ok(self, text: str, a: int, b: int) -> bool:
         """Chinese numerals count only with a measure word and outside names, slogans and ordinals."""
@@ -251,7 +240,7 @@ class RuleTagger:
         for m in _WHOLE_TABLE_UNIT_RE.finditer(text):
             entries = [unit_lexicon()[m.group(1)]]
             cells = self._cells(text, m.end(), _table_end(text, m.end()))
-            yield from self._table_rows(cells, entries, whole_table=True)
+            yield from self._table_rows(text, cells, entries, whole_table=True)
 
     def _under_header(self, text: str, hs: int, he: int, entries: list[UnitEntry]) -> Iterator[_Hit]:
         """Cells that follow a header cell ending in a unit: its row (row header) or its table."""
@@ -269,11 +258,11 @@ class RuleTagger:
         kind = self._cell_kind(first)
         if kind in ("num", "slash", "valued", "placeholder"):
             columns = self._indicator_columns(text, hs)
-            yield from self._row_cells(cells, entries, columns, _title_parts(text, hs))
+            yield from self._row_cells(text, cells, entries, columns, _title_parts(text, hs))
         elif kind in ("column", "label"):
-            yield from self._table_rows(cells, entries, whole_table=False)
+            yield from self._table_rows(text, cells, entries, whole_table=False)
 
-    def _row_cells(self, cells: list[_Cell], entries: list[UnitEntry], columns: list[str],
+    def _row_cells(self, text: str, cells: list[_Cell], entries: list[UnitEntry], columns: list[str],
                    titles: list[tuple[int, int]]) -> Iterator[_Hit]:
         """The value cells of one row after its header; the header's unit fills value columns,
         and its name (split at / for a slashed header) is their subject.
@@ -295,10 +284,10 @@ class RuleTagger:
             if titles:
                 self._titles.setdefault(_first_digit(c), titles[0])
             if col is None or col in self.table["value_columns"]:
-                yield from self._cell_hits(c, kind, entries, titles)
+                yield from self._cell_hits(text, c, kind, entries, titles)
             k += 1
 
-    def _table_rows(self, cells: list[_Cell], entries: list[UnitEntry], whole_table: bool) -> Iterator[_Hit]:
+    def _table_rows(self, text: str, cells: list[_Cell], entries: list[UnitEntry], whole_table: bool) -> Iterator[_Hit]:
         """A table under one unit: columns from its header row, then rows of label + values."""
         columns: list[str] = []
         column_cells: list[_Cell] = []
@@ -354,11 +343,11 @@ class RuleTagger:
             col = columns[i % len(columns)] if columns else None
             if kind == "glued":
                 rate_col = next((cc for name, cc in zip(columns, column_cells) if "执行率" in name), None)
-                yield from self._glued_hits(c, entries, row_title, _clean_title(rate_col) if rate_col else None)
+                yield from self._glued_hits(text, c, entries, row_title, _clean_title(rate_col) if rate_col else None)
                 idx = i + 3
                 continue
             if col is None or col in self.table["value_columns"] or (whole_table and col not in self.table["other_columns"]):
-                yield from self._cell_hits(c, kind, entries, [row_title] if row_title and not whole_table else [])
+                yield from self._cell_hits(text, c, kind, entries, [row_title] if row_title and not whole_table else [])
             idx = i + 1
 
     def _leaves_table(self, c: _Cell, kind: str, entries: list[UnitEntry]) -> bool:
@@ -374,20 +363,23 @@ class RuleTagger:
                 return True
         return False
 
-    def _cell_hits(self, c: _Cell, kind: str, entries: list[UnitEntry],
+    def _cell_hits(self, text: str, c: _Cell, kind: str, entries: list[UnitEntry],
                    titles: list[tuple[int, int]]) -> Iterator[_Hit]:
         if kind == "num":
             m = _BARE_RE.search(c.text)
-            yield _header_hit(c.start + m.start(), c.start + m.end(), m.group(0), entries[0], titles[0] if titles else None)
+            hits = [_header_hit(text, c.start + m.start(), c.start + m.end(), entries[0], titles[0] if titles else None)]
         elif kind == "slash":
             nums = list(_BARE_RE.finditer(c.text))
             if len(nums) != len(entries):
                 return
-            for k, (m, e) in enumerate(zip(nums, entries)):
-                title = titles[k] if len(titles) == len(nums) else (titles[0] if titles else None)
-                yield _header_hit(c.start + m.start(), c.start + m.end(), m.group(0), e, title)
+            hits = [_header_hit(text, c.start + m.start(), c.start + m.end(), e,
+                                titles[k] if len(titles) == len(nums) else (titles[0] if titles else None))
+                    for k, (m, e) in enumerate(zip(nums, entries))]
+        else:
+            return
+        yield from (h for h in hits if h is not None)
 
-    def _glued_hits(self, c: _Cell, entries: list[UnitEntry], row_title: Optional[tuple[int, int]],
+    def _glued_hits(self, text: str, c: _Cell, entries: list[UnitEntry], row_title: Optional[tuple[int, int]],
                     rate_title: Optional[tuple[int, int]]) -> Iterator[_Hit]:
         """Budget, execution and rate cells printed without separators (40004000100%)."""
         m = re.search(r"([\d.]+)%$", c.text)
@@ -395,11 +387,12 @@ class RuleTagger:
         if split is None:
             return
         a_txt, b_txt, r_txt = split
-        base = c.start + m.start(1)
-        yield _header_hit(base, base + len(a_txt), a_txt, entries[0], row_title)
-        yield _header_hit(base + len(a_txt), base + len(a_txt) + len(b_txt), b_txt, entries[0], row_title)
-        rs = base + len(a_txt) + len(b_txt)
-        yield _Hit(rs, rs + len(r_txt) + 1, "PERCENT", parse_number(r_txt), "%", subject=rate_title)
+        a = c.start + m.start(1)
+        b = a + len(a_txt)
+        r = b + len(b_txt)
+        hits = [_header_hit(text, a, b, entries[0], row_title), _header_hit(text, b, r, entries[0], row_title),
+                _read(text, r, r + len(r_txt) + 1, "PERCENT", subject=rate_title)]
+        yield from (h for h in hits if h is not None)
 
     def _cell_kind(self, c: _Cell) -> str:
         t = c.compact
@@ -515,9 +508,9 @@ class RuleTagger:
                 entry = _entry_of(h)
                 if entry is None:
                     break
-                value = parse_number(m.group(1))
-                chain.append(_Hit(a, b, h.label, None if value is None else round(value * entry.multiplier, 6),
-                                  h.unit, None, own_unit=False))
+                hit = _read(text, a, b, h.label, header=entry, own_unit=False)
+                if hit is not None:
+                    chain.append(hit)
                 pos = a
             yield from chain
 
@@ -539,9 +532,9 @@ class RuleTagger:
                 a, b = m.start(1) + t.start(), m.start(1) + t.end()
                 if any(taken[a:b]):
                     continue
-                value = parse_number(t.group(0))
-                yield _Hit(a, b, owner.label, None if value is None else round(value * entry.multiplier, 6),
-                           owner.unit, None, own_unit=False)
+                hit = _read(text, a, b, owner.label, header=entry, own_unit=False)
+                if hit is not None:
+                    yield hit
 
     # == pass 4: qualifiers over lists ====================================================
     @staticmethod
@@ -576,8 +569,8 @@ def _percent_without_layout_space(nt: NormalisedText, h: _Hit) -> _Hit:
         return h
     for k in range(h.b - 2, h.a - 1, -1):
         if nt.ends[k] - nt.starts[k] > 1 and nt.original[nt.ends[k] - 1].isspace():
-            value = parse_number(nt.text[k + 1:h.b - 1])
-            return replace(h, a=k + 1, value=value) if value is not None else h
+            r = read_span(nt.text, (k + 1, h.b), "PERCENT")
+            return replace(h, a=k + 1, value=r.value) if r is not None else h
     return h
 
 
@@ -603,10 +596,18 @@ def _header_units(content: str) -> Optional[list[UnitEntry]]:
     return out
 
 
-def _header_hit(a: int, b: int, numeral: str, entry: UnitEntry, subject: Optional[tuple[int, int]] = None) -> _Hit:
-    value = parse_number(numeral)
-    return _Hit(a, b, entry.label, None if value is None else round(value * entry.multiplier, 6),
-                entry.unit, None, own_unit=False, subject=subject)
+def _header_hit(text: str, a: int, b: int, entry: UnitEntry, subject: Optional[tuple[int, int]] = None) -> Optional[_Hit]:
+    """A bare cell number under a header that names its unit."""
+    return _read(text, a, b, entry.label, header=entry, own_unit=False, subject=subject)
+
+
+def _read(text: str, a: int, b: int, label: str, entry: Optional[UnitEntry] = None, header: Optional[UnitEntry] = None,
+          own_unit: bool = True, subject: Optional[tuple[int, int]] = None) -> Optional[_Hit]:
+    """A hit for ``text[a:b]`` with its value, unit and qualifier from ``values.read_span``."""
+    r = read_span(text, (a, b), label, header.surface if header else None)
+    if r is None:
+        return None
+    return _Hit(a, b, label, r.value, r.unit, r.qualifier, own_unit=own_unit, entry=entry, subject=subject)
 
 
 def _first_digit(c: _Cell) -> int:
