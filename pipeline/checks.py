@@ -19,7 +19,7 @@ from typing import Optional
 
 from .config import load_config
 from .doc import Document, Entity, Span
-from .tables import TableReading, read_tables
+from .tables import Tables
 from .values import unit_lexicon
 
 HOLDS, FAILS, UNKNOWN = "holds", "fails", "unknown"
@@ -574,9 +574,9 @@ def check_repeated(facts: list[BudgetFact]) -> list[Check]:
     return out
 
 
-def check_indicators(reading: TableReading) -> list[Check]:
+def check_indicators(tables: Tables) -> list[Check]:
     out = []
-    for table in reading.tables:
+    for table in tables.forms:
         rows = table.indicators
         for r in rows:
             spans = [s for s in (r.score_span, r.weight_span) if s is not None]
@@ -589,7 +589,7 @@ def check_indicators(reading: TableReading) -> list[Check]:
                              f"{_short(r.indicator.text)}: score {_fmt(r.score)} of weight {_fmt(r.weight)}", spans))
         out.extend(_check_targets(rows))
         if table.total is not None:
-            funds = [line for t in reading.tables if t.kind == "budget" and t.region == table.region
+            funds = [line for t in tables.forms if t.kind == "budget" and t.region == table.region
                      and t.start < table.start for line in t.budget_lines[:1]]
             for what, attr, cell, col in (("weights", "weight", table.total.weight, "分值"),
                                           ("scores", "score", table.total.score, "得分")):
@@ -676,10 +676,10 @@ class CheckResult:
     checks: list[Check]
 
 
-def check_document(doc: Document, reading: Optional[TableReading] = None) -> CheckResult:
-    """Budget facts and consistency checks for a document whose entities are already tagged."""
+def check_document(doc: Document) -> CheckResult:
+    """Budget facts and consistency checks for a document whose entities are tagged and whose
+    tables are read (``doc.tables``; none read, no table checks)."""
     text = doc.text
-    reading = reading if reading is not None else read_tables(text)
     figs = sorted((f for f in map(figure_of, doc.entities) if f is not None), key=lambda f: f.span.start)
     comparisons = find_comparisons(text, figs)
     skip = {c.base.span.start for c in comparisons} | {c.delta.span.start for c in comparisons if c.delta}
@@ -707,7 +707,7 @@ def check_document(doc: Document, reading: Optional[TableReading] = None) -> Che
     checks += check_arithmetic(text)
     checks += check_identities(text, figs, scopes)
     checks += check_repeated(facts)
-    checks += check_indicators(reading)
+    checks += check_indicators(doc.tables or Tables())
     return CheckResult(facts, _dedupe(checks))
 
 

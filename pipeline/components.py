@@ -6,13 +6,26 @@ from .normalising import NormalisedText
 from .registry import component
 
 
+@component("tables")
+def make_tables(**settings):
+    """Flattened tables, read once into ``doc.tables`` (configs/tables.yaml): the components after
+    it read their cells, units and titles from there."""
+    from .tables import read_tables
+
+    def tables(doc: Document, view: NormalisedText) -> None:
+        doc.tables = read_tables(view)
+    return tables
+
+
 @component("rule_tagger")
 def make_rule_tagger(**settings):
+    """MONEY, PERCENT and QUANTITY by rules; the header-unit numbers of ``doc.tables`` first."""
+    from .tables import Tables
     from .tagging import RuleTagger
     tagger = RuleTagger(settings)
 
     def rule_tagger(doc: Document, view: NormalisedText) -> None:
-        doc.entities.extend(tagger(view))
+        doc.entities.extend(tagger(view, doc.tables or Tables()))
     return rule_tagger
 
 
@@ -45,18 +58,6 @@ def make_project_cues(**settings):
 def make_resolver(**settings):
     from .resolving import Resolver
     return Resolver(**settings)
-
-
-@component("table_reader")
-def make_table_reader(**settings):
-    """Rebuilt indicator rows and budget-table lines into ``doc.extra``."""
-    from .tables import read_tables
-
-    def table_reader(doc: Document, view: NormalisedText) -> None:
-        reading = read_tables(doc.text)
-        doc.extra["indicators"] = [r.to_json() for r in reading.indicators]
-        doc.extra["budget_lines"] = [b.to_json() for b in reading.budget_lines]
-    return table_reader
 
 
 @component("checker")

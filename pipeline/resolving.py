@@ -18,19 +18,18 @@ refers back (该项目).
 from __future__ import annotations
 
 import re
-from typing import Optional, Sequence
+from typing import Optional
 
 from .config import load_config
 from .doc import NUMERIC_LABELS, Document, Entity, Fact, Span
 from .normalising import NormalisedText
-from .tagging import clean_label
+from .tables.header import label_before
 
 _CLAUSE_BREAK = re.compile(r"[，,；;。：:！？!?\n\t|、]")
 _SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LEADING_TIME = re.compile(r"^(?:(?:截至|截止|到|至|自|从|在)?\s*\d{2,4}\s*年(?:度|底|末|初)?|\d{1,2}\s*月(?:\d{1,2}\s*日)?"
                            r"|\d{1,2}\s*日|年底|年末|年初|上半年|下半年|前|后|底)\s*")
-_VALUE_CELL = re.compile(r"^[\s≥≤<>=＜＞约近*]*(?:[\d.,/%]+\s*[\u4e00-\u9fff%]{0,4}|无|—+|-+|/|…+)?\s*$")
 _MARKER_BEFORE = re.compile(r"(?:\d{1,2}[、.．]|[；;]|[（(]\d{1,2}[)）])\s*$")
 
 
@@ -72,9 +71,9 @@ class Resolver:
         left = self._clause_start(text, e, numbers)
         raw_before = text[left:e.start]
         if not raw_before.strip() and left > 0 and text[left - 1] in "\t\n|" and _ends_cell(text, e.end):
-            cell = self._row_label(text, left)
+            cell = label_before(text, left)
             if cell is not None:
-                return cell
+                return Span(cell[0], cell[1], text[cell[0]:cell[1]])
         before = self._trim(text, left, e.start)
         if text[before[0]:before[1]] in self.link_verbs:
             before = (before[0], before[0])  # 涉及4062亩: a linking verb names nothing
@@ -109,27 +108,6 @@ class Resolver:
                     continue
                 left = n.end
         return left
-
-    def _row_label(self, text: str, pos: int) -> Optional[Span]:
-        """A cell at the start of its line takes the title of the nearest label cell before it."""
-        end = pos - 1
-        for _ in range(8):
-            while end > 0 and text[end - 1] in " \t\n|\u3000":
-                end -= 1
-            start = end
-            while start > 0 and text[start - 1] not in "\t\n|":
-                start -= 1
-            cell = text[start:end]
-            if not cell.strip():
-                return None
-            if _VALUE_CELL.match(cell):
-                end = start
-                continue
-            a, b = clean_label(text, start, end)
-            if b - a >= 2 and _CJK.search(text[a:b]):
-                return Span(a, b, text[a:b])
-            return None
-        return None
 
     def _after(self, text: str, e: Entity) -> Optional[tuple[int, int]]:
         """What a count counts, written right after it (14户贫困户, 1434户的前期调查摸底工作)."""

@@ -196,9 +196,14 @@ def read_span(text: str, span: tuple[int, int], label: Optional[str],
         return None
     unit = entry.unit if not rest or entry.label != "QUANTITY" else _compound(entry, rest)
     sign = -1 if m.group("minus") else 1
-    q = qualifier_of(text[max(0, start - QUALIFIER_BEFORE):start], m.group("inside") or "",
-                     text[end:end + QUALIFIER_AFTER])
-    return Reading(sign * float(round(value * entry.multiplier, 6)), unit, q, entry.label)
+    return Reading(sign * float(round(value * entry.multiplier, 6)), unit,
+                   qualifier_around(text, span, m.group("inside") or ""), entry.label)
+
+
+def qualifier_around(text: str, span: tuple[int, int], inside: str = "") -> Optional[str]:
+    """The qualifier of the number at ``span`` from the words inside it and around it."""
+    start, end = span
+    return qualifier_of(text[max(0, start - QUALIFIER_BEFORE):start], inside, text[end:end + QUALIFIER_AFTER])
 
 
 def _unit_of(written: str, header_unit: Optional[str], label: Optional[str]) -> tuple[Optional[UnitEntry], str]:

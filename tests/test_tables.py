@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.tables import read_grid, read_tables
+from pipeline.normalising import normalise
+from pipeline.tables import read_tables
+from pipeline.tables.cells import read_grid
+
+
+def tables(text):
+    return read_tables(normalise(text))
 
 
 def _text(root, name):
@@ -51,7 +57,7 @@ SEED_004 = [
 @pytest.mark.parametrize("seed,expected", [("002", SEED_002), ("004", SEED_004)])
 def test_every_indicator_row_rebuilt(root, seed, expected):
     text = _text(root, seed)
-    rows = read_tables(text).indicators
+    rows = tables(text).indicators
     assert len(rows) == len(expected)
     for row, (ind, target, tval, actual, aval, weight, score, level1, level2) in zip(rows, expected):
         assert row.indicator.text.startswith(ind)
@@ -67,28 +73,28 @@ def test_every_indicator_row_rebuilt(root, seed, expected):
 
 
 def test_slashed_cells_take_one_value_per_slash(root):
-    rows = read_tables(_text(root, "004")).indicators
+    rows = tables(_text(root, "004")).indicators
     training = rows[2]
     assert training.target.values == (1, 160) and training.actual.values == (1, 178)
     assert rows[3].actual.values == (80, 92, 8)
 
 
 def test_deviation_reasons_and_totals(root):
-    t002 = read_tables(_text(root, "002"))
+    t002 = tables(_text(root, "002"))
     reasons = [r.deviation.text[:6] if r.deviation else None for r in t002.indicators]
     assert reasons == [None] * 5 + ["通过强督促、"] + [None] * 3 + ["已提前完成审"] + ["请求区政府进"] + [None]
-    table = next(t for t in t002.tables if t.kind == "indicator")
+    table = next(t for t in t002.forms if t.kind == "indicator")
     assert (table.total.weight.value, table.total.score.value) == (100, 96)
-    t004 = read_tables(_text(root, "004"))
+    t004 = tables(_text(root, "004"))
     assert t004.indicators[10].deviation.text == "另有10万元2022年年末已申请支付但未支付"
-    ind = next(t for t in t004.tables if t.kind == "indicator")
+    ind = next(t for t in t004.forms if t.kind == "indicator")
     assert (ind.total.weight.value, ind.total.score.value) == (100, 100)
 
 
 def test_budget_table_of_seed_004(root):
     """项目资金（万元）: 年初预算数 38, 全年执行数 27.75, 分值 10, 执行率 73.03%, 得分 7.3."""
     text = _text(root, "004")
-    line = next(b for b in read_tables(text).budget_lines if b.item.text == "年度资金总额")
+    line = next(b for b in tables(text).budget_lines if b.item.text == "年度资金总额")
     cells = {k: (v.span.text, v.value) for k, v in line.cells.items()}
     assert cells["年初预算数"] == ("38", 380000.0)
     assert cells["全年执行数"] == ("27.75", 277500.0)
@@ -100,7 +106,7 @@ def test_budget_table_of_seed_004(root):
 def test_row_cut_by_blank_line_inside_a_cell_is_joined():
     text = ("\t一级指标\n\t二级指标\n\t三级指标\n\t年度指标值\n\t实际完成值\n\t分值\n\t得分\n\n"
             "\t效益指标\n\t社会效益指标\n\t确保项目推进\n\n\t有效保障\n\t有效保障\n\t30\n\t29\n\n")
-    rows = read_tables(text).indicators
+    rows = tables(text).indicators
     assert len(rows) == 1
     assert (rows[0].indicator.text, rows[0].target.span.text, rows[0].weight, rows[0].score) == ("确保项目推进", "有效保障", 30, 29)
-    assert len(read_grid(text)) == 1
+    assert len(read_grid(normalise(text), 100)) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.normalising import normalise
+from pipeline.tables import read_tables
 from pipeline.tagging import RuleTagger
 
 
@@ -13,7 +14,8 @@ def tagger():
 
 
 def tag(tagger, text):
-    ents = tagger(normalise(text))
+    nt = normalise(text)
+    ents = tagger(nt, read_tables(nt))
     for e in ents:
         assert text[e.start:e.end] == e.text
     return ents

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ..values import QUALIFIER_AFTER, QUALIFIER_BEFORE, qualifier_of, read_span
+from ..values import qualifier_around, read_span
 
 _HEADER_UNIT = re.compile(r"(?:单位|（|\()\s*[:：]?\s*(万元|亿元|元|千元)\s*(?:）|\))?")
 
@@ -30,8 +30,7 @@ def derive(text: str, start: int, end: int, label: str) -> Attributes:
     r = read_span(text, (start, end), label, _header_money_unit(text, start) if label == "MONEY" else None)
     if r is not None:
         return Attributes(r.value, r.unit, r.qualifier)
-    around = qualifier_of(text[max(0, start - QUALIFIER_BEFORE):start], "", text[end:end + QUALIFIER_AFTER])
-    return Attributes(None, "元" if label == "MONEY" else None, around)
+    return Attributes(None, "元" if label == "MONEY" else None, qualifier_around(text, (start, end)))
 
 
 def _header_money_unit(text: str, start: int) -> str:
