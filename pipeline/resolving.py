@@ -2,8 +2,8 @@
 
 Subject (GUIDELINES.md sections 3 and 5): the shortest phrase naming what is measured.
 
-- a table cell keeps the title the tagger read from its table (row label, indicator name,
-  the 执行率 column); a cell the tagger did not place takes the nearest label cell before it;
+- a table cell takes the title its table gives it (``Document.tables``: row header, row label,
+  the 执行率 column); a cell no header placed takes the nearest label cell before it;
 - a count followed by what it counts takes that phrase (14户贫困户, 1434户的前期调查摸底工作,
   707户入户调查);
 - otherwise the phrase before the number in its clause, after the previous number there and
@@ -51,10 +51,12 @@ class Resolver:
     def __call__(self, doc: Document, view: NormalisedText) -> None:
         projects = _ByPosition(e for e in doc.entities if e.label == "PROJECT")
         numbers = _ByPosition(e for e in doc.entities if e.label in NUMERIC_LABELS)
+        titles = doc.tables.titles if doc.tables is not None else {}
         previous: Optional[Entity] = None
         for e in numbers.items:
             if e.subject is None:
-                e.subject = self.resolve_subject(doc.text, e, numbers=numbers, projects=projects, previous=previous)
+                e.subject = titles.get(e.start) or self.resolve_subject(doc.text, e, numbers=numbers,
+                                                                        projects=projects, previous=previous)
             if e.project is None:
                 e.project = self.resolve_project(doc.text, e, projects)
             previous = e

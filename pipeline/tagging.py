@@ -10,8 +10,7 @@ characters it labels so later passes skip them:
    (物业管理费0.05、差旅费0.68万元) or in an arithmetic expression (15652人（5032+11361-741=15652）);
 4. qualifiers: a final 以下/以上 after a list applies to each item (4%、3%、2%以下).
 
-A number in a cell whose title its table names (a row label, an indicator, the 执行率 column)
-takes that title as its subject.  Exclusions follow GUIDELINES.md section 2.
+Exclusions follow GUIDELINES.md section 2.
 """
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ from functools import lru_cache
 from typing import Iterable, Iterator, Optional
 
 from .config import load_config
-from .doc import Entity, Span
+from .doc import Entity
 from .normalising import NormalisedText
 from .tables import Tables
 from .values import CN_BIG_UNITS, CN_DIGITS, CN_SMALL_UNITS, UnitEntry, read_span, unit_lexicon
@@ -49,7 +48,6 @@ class _Hit:
     qualifier: Optional[str] = None
     own_unit: bool = True
     entry: Optional[UnitEntry] = None  # the written unit, lent to bare neighbours
-    subject: Optional[Span] = None     # the title its table gives it (original offsets)
 
 
 @lru_cache(maxsize=1)
@@ -116,14 +114,10 @@ class RuleTagger:
                 taken[h.a:h.b] = b"\x01" * (h.b - h.a)
                 hits.append(h)
 
-        claim(_Hit(n.a, n.b, n.label, n.value, n.unit, n.qualifier, own_unit=False, subject=n.title)
-              for n in tables.numbers)
+        claim(_Hit(n.a, n.b, n.label, n.value, n.unit, n.qualifier, own_unit=False) for n in tables.numbers)
         claim(self._free_hits(text, taken))
         claim(self._shared_unit_hits(text, hits, taken))
         hits = [_percent_without_layout_space(nt, h) for h in hits]
-        for h in hits:
-            if h.subject is None:
-                h.subject = tables.titles.get(nt.starts[h.a])
         hits.sort(key=lambda h: h.a)
         self._distribute_qualifiers(text, hits)
         return [_entity(nt, h) for h in hits]
@@ -287,7 +281,7 @@ class RuleTagger:
 def _entity(nt: NormalisedText, h: _Hit) -> Entity:
     o = nt.to_original(h.a, h.b)
     return Entity(start=o.start, end=o.end, label=h.label, text=o.text, value=h.value, unit=h.unit,
-                  qualifier=h.qualifier, subject=h.subject, source="rules")
+                  qualifier=h.qualifier, source="rules")
 
 
 def _percent_without_layout_space(nt: NormalisedText, h: _Hit) -> _Hit:

@@ -6,13 +6,11 @@ left empty, and the import report says which ones were derived.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Optional
 
+from ..tables.header import money_unit_before
 from ..values import qualifier_around, read_span
-
-_HEADER_UNIT = re.compile(r"(?:单位|（|\()\s*[:：]?\s*(万元|亿元|元|千元)\s*(?:）|\))?")
 
 
 @dataclass(frozen=True)
@@ -27,13 +25,7 @@ def derive(text: str, start: int, end: int, label: str) -> Attributes:
     does not read as a number keeps only money's unit and the qualifier around it."""
     if label == "PROJECT":
         return Attributes(None, None, None)
-    r = read_span(text, (start, end), label, _header_money_unit(text, start) if label == "MONEY" else None)
+    r = read_span(text, (start, end), label, money_unit_before(text, start) if label == "MONEY" else None)
     if r is not None:
         return Attributes(r.value, r.unit, r.qualifier)
     return Attributes(None, "元" if label == "MONEY" else None, qualifier_around(text, (start, end)))
-
-
-def _header_money_unit(text: str, start: int) -> str:
-    """The money unit a table header fixes (金额单位：万元, 预算金额（万元）) for a bare number."""
-    found = list(_HEADER_UNIT.finditer(text, max(0, start - 3000), start))
-    return found[-1].group(1) if found else "元"

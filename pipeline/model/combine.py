@@ -15,15 +15,14 @@ name recurs in the document and nothing else holds those characters.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from ..doc import NUMERIC_LABELS, Entity
+from ..tables.header import money_unit_before
 from ..values import read_span
 
 POLICIES = ("model", "rules", "merged")
-_HEADER_UNIT = re.compile(r"(?:单位|金额|资金|预算|数额)[^\n]{0,12}?[(（:：]\s*(万元|元|亿元|千元)")
 
 
 @dataclass
@@ -57,10 +56,8 @@ def with_value(e: Entity, text: str) -> Optional[Entity]:
 
 
 def _header_unit(text: str, at: int) -> Optional[str]:
-    found = None
-    for m in _HEADER_UNIT.finditer(text, 0, at):
-        found = m.group(1)
-    return found
+    """The money unit a table header shortly before ``at`` fixes for a bare model number."""
+    return money_unit_before(text, at)
 
 
 _EDGE = "、，,。；;：:！？!?《》 \t\n\u3000"

@@ -118,7 +118,7 @@ class Table:
 @dataclass(frozen=True)
 class TableNumber:
     """A bare cell number whose unit a header fixes (金额单位：万元, 征收工作经费（万元）, （场次/人数）),
-    read with ``values.read_span``; ``title`` is the row or column title the table gives it."""
+    at view offsets ``a:b``, read with ``values.read_span``."""
 
     a: int
     b: int
@@ -126,7 +126,6 @@ class TableNumber:
     value: float
     unit: str
     qualifier: Optional[str]
-    title: Optional[Span] = None
 
 
 @dataclass
@@ -135,7 +134,9 @@ class Tables:
 
     forms: list[Table] = field(default_factory=list)
     numbers: list[TableNumber] = field(default_factory=list)  # in the order a header reached them
-    titles: dict[int, Span] = field(default_factory=dict)     # original offset of a cell's first digit → its title
+    # the title a table gives the number that starts at an original offset: its row header (征收工作经费),
+    # its row label (年度资金总额), or its column (执行率) where the column is about a rate
+    titles: dict[int, Span] = field(default_factory=dict)
 
     @property
     def indicators(self) -> list[IndicatorFact]:

@@ -39,7 +39,7 @@ def read_numbers(nt: NormalisedText, headers: list[UnitHeader]) -> tuple[list[Ta
     reader = _Reader(nt)
     numbers = [n for h in headers if not h.whole_table for n in reader.under_header(h)]
     numbers += [n for h in headers if h.whole_table for n in reader.whole_table(h)]
-    return numbers, reader.titles
+    return numbers, {**reader.titles, **reader.number_titles}
 
 
 class _Reader:
@@ -51,7 +51,8 @@ class _Reader:
         # space-separated table these are still cell boundaries
         self.joined = tuple(k + 1 for k in range(len(nt.text) - 1)
                             if nt.ends[k] - nt.starts[k] > 1 and nt.original[nt.ends[k] - 1].isspace())
-        self.titles: dict[int, tuple[int, int]] = {}
+        self.titles: dict[int, tuple[int, int]] = {}         # cells in a titled row or column
+        self.number_titles: dict[int, tuple[int, int]] = {}  # header-unit numbers: their own title first
         self.cfg = settings()
         self._sections = [m.start() for m in _SECTION_RE.finditer(self.text)]
         self._name_columns = sorted(m.end() for name in self.cfg["name_columns"]
@@ -216,8 +217,9 @@ class _Reader:
     def _number(self, a: int, b: int, entry: UnitEntry, title: Title) -> Iterator[TableNumber]:
         r = read_span(self.text, (a, b), entry.label, entry.surface)
         if r is not None:
-            yield TableNumber(a, b, r.label, r.value, r.unit, r.qualifier,
-                              self.nt.to_original(*title) if title and title[1] > title[0] else None)
+            if title:
+                self.number_titles.setdefault(a, title)
+            yield TableNumber(a, b, r.label, r.value, r.unit, r.qualifier)
 
     def _kind(self, c: Cell) -> str:
         t = c.key
