@@ -138,6 +138,13 @@ class Document:
     def span(self, start: int, end: int) -> Span:
         return Span(start, end, self.text[start:end])
 
+    def assign_ids(self) -> None:
+        """Entities in text order, numbered e1, e2 …: done before facts are built, so a fact's
+        ``entity_id`` names its entity for good."""
+        self.entities.sort(key=lambda e: (e.start, e.end))
+        for i, e in enumerate(self.entities, 1):
+            e.id = f"e{i}"
+
     def to_json(self) -> dict:
         d = {"id": self.id, "text": self.text, "entities": [e.to_json() for e in self.entities]}
         if self.source is not None:
