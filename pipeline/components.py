@@ -31,14 +31,16 @@ def make_rule_tagger(**settings):
 
 @component("project_tagger")
 def make_project_tagger(**settings):
+    """PROJECT by rules (configs/projects.yaml), where no number holds the characters."""
+    from .positions import Occupied
     from .projects import ProjectTagger
     tagger = ProjectTagger(settings or None)
 
     def project_tagger(doc: Document, view: NormalisedText) -> None:
-        taken = [(e.start, e.end) for e in doc.entities]
-        for p in tagger(view):
-            if not any(p.start < b and a < p.end for a, b in taken):
-                doc.entities.append(p)
+        taken = Occupied()
+        for e in doc.entities:
+            taken.take(e.start, e.end)
+        doc.entities.extend(p for p in tagger(view) if taken.free(p.start, p.end))
     return project_tagger
 
 
