@@ -23,7 +23,7 @@ from .config import load_config
 from .doc import Entity
 from .normalising import NormalisedText
 from .tables import Tables
-from .values import CN_BIG_UNITS, CN_DIGITS, CN_SMALL_UNITS, UnitEntry, read_span, unit_lexicon
+from .values import CN_BIG_UNITS, CN_DIGITS, CN_SMALL_UNITS, UnitEntry, is_cjk, qualifier_words, read_span, unit_lexicon, unit_prefix
 
 _ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _CN_CHARS = "".join(CN_DIGITS) + "".join(CN_SMALL_UNITS) + "".join(CN_BIG_UNITS)
@@ -55,18 +55,6 @@ def _rules() -> dict:
     return load_config("rules")
 
 
-@lru_cache(maxsize=1)
-def _unit_regex() -> re.Pattern:
-    """Unit surfaces, longest first; layout spaces may sit between the characters of a CJK unit."""
-    parts = []
-    for s in sorted(unit_lexicon(), key=len, reverse=True):
-        if len(s) > 1 and all("\u4e00" <= c <= "\u9fff" for c in s):
-            parts.append(" ?".join(map(re.escape, s)))
-        else:
-            parts.append(re.escape(s))
-    return re.compile("|".join(parts))
-
-
 def _minus_before(text: str, a: int) -> bool:
     """A minus sign that belongs to the number at ``a``: not a range (2020-2022) or a code (P-3)."""
     if a == 0 or text[a - 1] not in "-−":
@@ -76,15 +64,22 @@ def _minus_before(text: str, a: int) -> bool:
 
 
 def _unit_at(text: str, j: int) -> Optional[tuple[UnitEntry, int, int]]:
-    """The unit starting at ``j`` (a doubled first character, 个个百分点, is read as a typo)."""
-    m = _unit_regex().match(text, j)
-    if j + 1 < len(text) and text[j] == text[j + 1]:
-        m2 = _unit_regex().match(text, j + 1)
-        if m2 and len(m2.group(0)) >= 2 and (m is None or m2.end() > m.end()):
-            return unit_lexicon()[m2.group(0).replace(" ", "")], j, m2.end()
-    if not m:
-        return None
-    return unit_lexicon()[m.group(0).replace(" ", "")], j, m.end()
+    """The unit starting at ``j`` (``values.unit_prefix``); a layout space may sit between two
+    characters of a CJK unit (万 元)."""
+    window, ends = [], []
+    for k in range(j, min(len(text), j + _unit_window())):
+        if text[k] == " " and window and is_cjk(window[-1]) and k + 1 < len(text) and is_cjk(text[k + 1]):
+            continue
+        window.append(text[k])
+        ends.append(k + 1)
+    found = unit_prefix("".join(window))
+    return (found[0], j, ends[found[1] - 1]) if found else None
+
+
+@lru_cache(maxsize=1)
+def _unit_window() -> int:
+    """How far after a numeral its unit may reach: the longest unit, with a space between each character."""
+    return 2 * max(map(len, unit_lexicon()))
 
 
 class RuleTagger:
@@ -99,7 +94,7 @@ class RuleTagger:
         }
         rates = load_config("units").get("rate_time_units") or []
         self.rate_re = re.compile("/(?:" + "|".join(map(re.escape, sorted(rates, key=len, reverse=True))) + ")" if rates else "(?!)")
-        after = load_config("qualifiers")["after"]
+        after = qualifier_words()["after"]
         self.after_words = sorted(after.items(), key=lambda kv: -len(kv[0]))
 
     def __call__(self, nt: NormalisedText, tables: Tables) -> list[Entity]:

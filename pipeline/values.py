@@ -113,13 +113,14 @@ def unit_lexicon() -> dict[str, UnitEntry]:
     for prefix, factor in (cfg.get("multiplier_prefixes") or {}).items():
         for surface, entry in list(lex.items()):
             composed = f"{prefix}{surface}"
-            if entry.label != "QUANTITY" or entry.duration or not _is_cjk(surface) or composed in lex:
+            if entry.label != "QUANTITY" or entry.duration or not is_cjk(surface) or composed in lex:
                 continue
             lex[composed] = UnitEntry(composed, entry.unit, entry.label, entry.multiplier * float(factor))
     return lex
 
 
-def _is_cjk(s: str) -> bool:
+def is_cjk(s: str) -> bool:
+    """Is every character of ``s`` a CJK ideograph?"""
     return all("\u4e00" <= c <= "\u9fff" for c in s)
 
 
@@ -167,7 +168,6 @@ class Reading:
 _CN_NUMERAL = f"[{''.join(CN_DIGITS)}{''.join(CN_SMALL_UNITS)}{''.join(CN_BIG_UNITS)}]+(?:[点點][{''.join(CN_DIGITS)}]+)?"
 _SPAN_RE = re.compile(rf"(?P<minus>[-−])?(?:(?P<pct>百分之)(?P<pctnum>{_CN_NUMERAL}|\d+(?:\.\d+)?)"
                       rf"|(?P<num>\d+(?:[,，]\d{{3}})*(?:[.．]\d+)?|{_CN_NUMERAL})(?P<inside>[余多几]?))(?P<rest>.*)")
-QUALIFIER_BEFORE, QUALIFIER_AFTER = 6, 4  # characters around a span where its qualifier words stand
 
 
 def read_span(text: str, span: tuple[int, int], label: Optional[str],
@@ -203,30 +203,29 @@ def read_span(text: str, span: tuple[int, int], label: Optional[str],
 def qualifier_around(text: str, span: tuple[int, int], inside: str = "") -> Optional[str]:
     """The qualifier of the number at ``span`` from the words inside it and around it."""
     start, end = span
-    return qualifier_of(text[max(0, start - QUALIFIER_BEFORE):start], inside, text[end:end + QUALIFIER_AFTER])
+    reach = qualifier_words()["reach"]
+    return qualifier_of(text[max(0, start - reach["before"]):start], inside, text[end:end + reach["after"]])
 
 
 def _unit_of(written: str, header_unit: Optional[str], label: Optional[str]) -> tuple[Optional[UnitEntry], str]:
     """The unit entry a span's tail names, and what follows that unit."""
-    lex = unit_lexicon()
     if not written:
         surface = header_unit or ("元" if label == "MONEY" else None)
-        return (lex.get(surface) if surface else None), ""
+        return (unit_lexicon().get(surface) if surface else None), ""
     found = unit_prefix(written)
-    return (found, written[len(found.surface):]) if found else (None, written)
+    return (found[0], written[found[1]:]) if found else (None, written)
 
 
-def unit_prefix(s: str) -> Optional[UnitEntry]:
-    """The longest unit surface ``s`` starts with; a doubled first character (个个百分点) is a typo
-    when the unit after it is longer."""
+def unit_prefix(s: str) -> Optional[tuple[UnitEntry, int]]:
+    """The longest unit surface ``s`` starts with, and how many characters it covers; a doubled
+    first character (个个百分点) is a typo when the unit after it is longer."""
     lex = unit_lexicon()
-    found = next((lex[s[:n]] for n in range(len(s), 0, -1) if s[:n] in lex), None)
+    n = next((n for n in range(len(s), 0, -1) if s[:n] in lex), 0)
     if len(s) > 2 and s[0] == s[1]:
         second = unit_prefix(s[1:])
-        if second is not None and len(second.surface) >= 2 and (found is None or len(second.surface) >= len(found.surface)):
-            return UnitEntry(s[0] + second.surface, second.unit, second.label, second.multiplier, second.duration,
-                             second.requires_money_context, second.arabic_only)
-    return found
+        if second is not None and second[1] >= max(2, n):
+            return second[0], second[1] + 1
+    return (lex[s[:n]], n) if n else None
 
 
 def _compound(entry: UnitEntry, rest: str) -> str:

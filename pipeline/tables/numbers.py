@@ -183,7 +183,7 @@ class _Reader:
         if kind == "valued":
             m = re.match(r"[≥≤<>=＜＞约近超]*[\d.,]+\s*(.*)$", t)
             found = unit_prefix(m.group(1)) if m and m.group(1) else None
-            if found and found.label not in (entries[0].label, "PERCENT"):
+            if found and found[0].label not in (entries[0].label, "PERCENT"):
                 return True
         return False
 
