@@ -23,7 +23,8 @@ from .config import load_config
 from .doc import Entity
 from .normalising import NormalisedText
 from .tables import Tables
-from .values import CN_BIG_UNITS, CN_DIGITS, CN_SMALL_UNITS, UnitEntry, is_cjk, qualifier_words, read_span, unit_lexicon, unit_prefix
+from .values import (CN_BIG_UNITS, CN_DIGITS, CN_SMALL_UNITS, UnitEntry, is_cjk, longest_unit, qualifier_words, read_span,
+                     unit_lexicon, unit_prefix)
 
 _ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _CN_CHARS = "".join(CN_DIGITS) + "".join(CN_SMALL_UNITS) + "".join(CN_BIG_UNITS)
@@ -67,19 +68,13 @@ def _unit_at(text: str, j: int) -> Optional[tuple[UnitEntry, int, int]]:
     """The unit starting at ``j`` (``values.unit_prefix``); a layout space may sit between two
     characters of a CJK unit (万 元)."""
     window, ends = [], []
-    for k in range(j, min(len(text), j + _unit_window())):
+    for k in range(j, min(len(text), j + 2 * longest_unit())):  # a space may follow each character
         if text[k] == " " and window and is_cjk(window[-1]) and k + 1 < len(text) and is_cjk(text[k + 1]):
             continue
         window.append(text[k])
         ends.append(k + 1)
     found = unit_prefix("".join(window))
     return (found[0], j, ends[found[1] - 1]) if found else None
-
-
-@lru_cache(maxsize=1)
-def _unit_window() -> int:
-    """How far after a numeral its unit may reach: the longest unit, with a space between each character."""
-    return 2 * max(map(len, unit_lexicon()))
 
 
 class RuleTagger:

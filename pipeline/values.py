@@ -119,6 +119,12 @@ def unit_lexicon() -> dict[str, UnitEntry]:
     return lex
 
 
+@lru_cache(maxsize=1)
+def longest_unit() -> int:
+    """The length of the longest unit surface: how far after a numeral its unit may reach."""
+    return max(map(len, unit_lexicon()))
+
+
 def is_cjk(s: str) -> bool:
     """Is every character of ``s`` a CJK ideograph?"""
     return all("\u4e00" <= c <= "\u9fff" for c in s)

@@ -7,12 +7,12 @@ header from the right.  From the rebuilt grid come ``IndicatorFact`` rows (一�
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from dataclasses import dataclass
 from statistics import mode
-from typing import Optional
+from typing import Iterator, Optional
 
 from ..normalising import NormalisedText
-from ..values import parse_number, qualifier_around, read_span, unit_lexicon
+from ..values import UnitEntry, longest_unit, parse_number, qualifier_around, read_span, unit_lexicon, unit_prefix
 from .cells import merge_broken_rows, read_grid
 from .header import UnitHeader, indicator_role, money_unit_near, settings
 from .model import BudgetLine, Cell, CellValue, IndicatorFact, Table, TableTotal
@@ -47,11 +47,27 @@ def read_forms(nt: NormalisedText, headers: list[UnitHeader]) -> list[Table]:
 
 # -- cell values -----------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _number_re() -> re.Pattern:
-    """A number with 余/多 and any unit surface of configs/units.yaml after it."""
-    unit_alt = "|".join(re.escape(u) for u in sorted(unit_lexicon(), key=len, reverse=True))
-    return re.compile(rf"(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?)(?P<inside>[余多]?)(?P<unit>{unit_alt})?")
+_NUM = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
+
+
+@dataclass(frozen=True)
+class _Number:
+    """A number in a cell's text: its numeral, 余/多 after it and the unit written after that."""
+
+    start: int
+    end: int
+    num: str
+    inside: str
+    unit: Optional[UnitEntry]
+
+
+def _numbers(cell_text: str) -> Iterator[_Number]:
+    for m in _NUM.finditer(cell_text):
+        j = m.end()
+        inside = cell_text[j] if j < len(cell_text) and cell_text[j] in "余多" else ""
+        found = unit_prefix(cell_text[j + len(inside):j + len(inside) + longest_unit()])
+        end = j + len(inside) + (found[1] if found else 0)
+        yield _Number(m.start(), end, m.group(), inside, found[0] if found else None)
 
 
 def _unit_of_name(name: str) -> Optional[str]:
@@ -63,37 +79,36 @@ def _unit_of_name(name: str) -> Optional[str]:
 def read_value(text: str, cell: Cell, default_unit: Optional[str] = None) -> CellValue:
     """The number a cell states, if it states exactly one (or one per slash, "1/160")."""
     found = []
-    for m in _number_re().finditer(cell.text):
-        if re.fullmatch(r"\d{4}", m.group("num")) and cell.text[m.end("num"):m.end("num") + 1] == "年":
+    for m in _numbers(cell.text):
+        if re.fullmatch(r"\d{4}", m.num) and cell.text[m.start + len(m.num):m.start + len(m.num) + 1] == "年":
             continue  # a year
-        if not m.group("unit") and not _bare(cell.text, m):
+        if not m.unit and not _bare(cell.text, m):
             continue  # a unitless number inside prose ("103号令") states nothing
-        if cell.text[max(0, m.start() - 4):m.start()].endswith(("指标", "第")):
+        if cell.text[max(0, m.start - 4):m.start].endswith(("指标", "第")):
             continue  # 指标1：, 第10号
         found.append(m)
     if not found:
         return CellValue(cell.span)
-    if len(found) > 1 and "/" in cell.text and all(not m.group("unit") for m in found):
-        return CellValue(cell.span, values=tuple(parse_number(m.group("num")) for m in found))
-    units = [m for m in found if m.group("unit")] or found
+    if len(found) > 1 and "/" in cell.text and all(not m.unit for m in found):
+        return CellValue(cell.span, values=tuple(parse_number(m.num) for m in found))
+    units = [m for m in found if m.unit] or found
     if len(units) != 1 and len(found) != 1:
         return CellValue(cell.span)
     return _cell_value(text, cell, units[0] if len(units) == 1 else found[0], default_unit)
 
 
-def _cell_value(text: str, cell: Cell, m: re.Match, default_unit: Optional[str]) -> CellValue:
+def _cell_value(text: str, cell: Cell, m: _Number, default_unit: Optional[str]) -> CellValue:
     """The value of the number ``m`` found in ``cell``; a bare number without a unit keeps its figure."""
-    span = (cell.a + m.start(), cell.a + m.end())
+    span = (cell.a + m.start, cell.a + m.end)
     r = read_span(text, span, None, default_unit)
     if r is not None:
         return CellValue(cell.span, r.value, r.unit, r.qualifier)
-    return CellValue(cell.span, parse_number(m.group("num")), m.group("unit") or default_unit,
-                     qualifier_around(text, span, m.group("inside")))
+    return CellValue(cell.span, parse_number(m.num), default_unit, qualifier_around(text, span, m.inside))
 
 
-def _bare(cell_text: str, m: re.Match) -> bool:
+def _bare(cell_text: str, m: _Number) -> bool:
     """A unitless number counts only where the cell is little more than the number ("1434", "1/160")."""
-    rest = cell_text[:m.start()] + cell_text[m.end():]
+    rest = cell_text[:m.start] + cell_text[m.end:]
     return len(re.sub(r"[\s/、,，\d.]|以上|以下|及|不少于|不低于|不超过|[≥≤<>=＞＜]", "", rest)) <= 2
 
 
@@ -230,8 +245,7 @@ def _leading_levels(row: list[Cell], names: list[str]) -> dict[str, Cell]:
 
 def _same_unit_value(text: str, cell: Cell, unit: Optional[str]) -> Optional[CellValue]:
     """In a prose cell, the one number with the target's unit (全年开展研讨活动20次 → 20次)."""
-    hits = [m for m in _number_re().finditer(cell.text)
-            if (e := unit_lexicon().get(m.group("unit") or "")) is not None and e.unit == unit]
+    hits = [m for m in _numbers(cell.text) if m.unit is not None and m.unit.unit == unit]
     return _cell_value(text, cell, hits[0], None) if len(hits) == 1 else None
 
 
