@@ -64,9 +64,9 @@ def _minus_before(text: str, a: int) -> bool:
     return not (prev.isdigit() or prev.isascii() and prev.isalpha() or prev in "~～")
 
 
-def _unit_at(text: str, j: int) -> Optional[tuple[UnitEntry, int, int]]:
-    """The unit starting at ``j`` (``values.unit_prefix``); a layout space may sit between two
-    characters of a CJK unit (万 元)."""
+def _unit_at(text: str, j: int) -> Optional[tuple[UnitEntry, int]]:
+    """The unit starting at ``j`` (``values.unit_prefix``) and where it ends; a layout space may sit
+    between two characters of a CJK unit (万 元)."""
     window, ends = [], []
     for k in range(j, min(len(text), j + 2 * longest_unit())):  # a space may follow each character
         if text[k] == " " and window and is_cjk(window[-1]) and k + 1 < len(text) and is_cjk(text[k + 1]):
@@ -74,7 +74,7 @@ def _unit_at(text: str, j: int) -> Optional[tuple[UnitEntry, int, int]]:
         window.append(text[k])
         ends.append(k + 1)
     found = unit_prefix("".join(window))
-    return (found[0], j, ends[found[1] - 1]) if found else None
+    return (found[0], ends[found[1] - 1]) if found else None
 
 
 class RuleTagger:
@@ -137,7 +137,7 @@ class RuleTagger:
         found = _unit_at(text, j)
         if found is None:
             return None
-        entry, us, end = found
+        entry, end = found
         if entry.duration or (entry.arabic_only and is_cn):
             return None
         if not self._unit_boundary_ok(text, entry, end):

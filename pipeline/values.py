@@ -226,7 +226,7 @@ def unit_prefix(s: str) -> Optional[tuple[UnitEntry, int]]:
     """The longest unit surface ``s`` starts with, and how many characters it covers; a doubled
     first character (个个百分点) is a typo when the unit after it is longer."""
     lex = unit_lexicon()
-    n = next((n for n in range(len(s), 0, -1) if s[:n] in lex), 0)
+    n = next((n for n in range(min(len(s), longest_unit()), 0, -1) if s[:n] in lex), 0)
     if len(s) > 2 and s[0] == s[1]:
         second = unit_prefix(s[1:])
         if second is not None and second[1] >= max(2, n):

@@ -156,16 +156,19 @@ _VALUE_CELL = re.compile(r"^[\s≥≤<>=＜＞约近*]*(?:[\d.,/%]+\s*[\u4e00-\u
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def label_before(text: str, pos: int, cells: int = 8) -> Optional[tuple[int, int]]:
+def label_before(text: str, pos: int) -> Optional[tuple[int, int]]:
     """The title of the nearest label cell before the cell that starts at ``pos`` (value cells
     between are skipped): the row title of a number no header placed."""
+    s = settings()
     end = pos - 1
-    for _ in range(cells):
+    for _ in range(s["label_cells_back"]):
         while end > 0 and text[end - 1] in " \t\n|\u3000":
             end -= 1
         start = end
-        while start > 0 and text[start - 1] not in "\t\n|":
+        while start > 0 and text[start - 1] not in "\t\n|" and end - start < s["label_cell_chars"]:
             start -= 1
+        if start > 0 and text[start - 1] not in "\t\n|":
+            return None  # a stretch of prose, not a cell
         cell = text[start:end]
         if not cell.strip():
             return None
