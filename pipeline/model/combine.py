@@ -48,16 +48,12 @@ def with_value(e: Entity, text: str) -> Optional[Entity]:
     be read (a model span the value parser does not understand is not a fact)."""
     if e.label not in NUMERIC_LABELS:
         return e
-    r = read_span(text, (e.start, e.end), e.label, _header_unit(text, e.start) if e.label == "MONEY" else None)
+    header_unit = money_unit_before(text, e.start) if e.label == "MONEY" else None  # 金额单位：万元 over a bare cell
+    r = read_span(text, (e.start, e.end), e.label, header_unit)
     if r is None:
         return None
     e.value, e.unit, e.qualifier = r.value, r.unit, r.qualifier
     return e
-
-
-def _header_unit(text: str, at: int) -> Optional[str]:
-    """The money unit a table header shortly before ``at`` fixes for a bare model number."""
-    return money_unit_before(text, at)
 
 
 _EDGE = "、，,。；;：:！？!?《》 \t\n\u3000"
