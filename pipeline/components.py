@@ -19,7 +19,8 @@ def make_tables(**settings):
 
 @component("rule_tagger")
 def make_rule_tagger(**settings):
-    """MONEY, PERCENT and QUANTITY by rules; the header-unit numbers of ``doc.tables`` first."""
+    """MONEY, PERCENT and QUANTITY by rules; the header-unit numbers of ``doc.tables`` first (with no
+    ``tables`` component before it, bare table cells stay unlabelled)."""
     from .tables import Tables
     from .tagging import RuleTagger
     tagger = RuleTagger(settings)
