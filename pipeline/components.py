@@ -6,26 +6,42 @@ from .normalising import NormalisedText
 from .registry import component
 
 
+@component("tables")
+def make_tables(**settings):
+    """Flattened tables, read once into ``doc.tables`` (configs/tables.yaml): the components after
+    it read their cells, units and titles from there."""
+    from .tables import read_tables
+
+    def tables(doc: Document, view: NormalisedText) -> None:
+        doc.tables = read_tables(view)
+    return tables
+
+
 @component("rule_tagger")
 def make_rule_tagger(**settings):
+    """MONEY, PERCENT and QUANTITY by rules; the header-unit numbers of ``doc.tables`` first (with no
+    ``tables`` component before it, bare table cells stay unlabelled)."""
+    from .tables import Tables
     from .tagging import RuleTagger
     tagger = RuleTagger(settings)
 
     def rule_tagger(doc: Document, view: NormalisedText) -> None:
-        doc.entities.extend(tagger(view))
+        doc.entities.extend(tagger(view, doc.tables or Tables()))
     return rule_tagger
 
 
 @component("project_tagger")
 def make_project_tagger(**settings):
+    """PROJECT by rules (configs/projects.yaml), where no number holds the characters."""
+    from .positions import Occupied
     from .projects import ProjectTagger
     tagger = ProjectTagger(settings or None)
 
     def project_tagger(doc: Document, view: NormalisedText) -> None:
-        taken = [(e.start, e.end) for e in doc.entities]
-        for p in tagger(view):
-            if not any(p.start < b and a < p.end for a, b in taken):
-                doc.entities.append(p)
+        taken = Occupied()
+        for e in doc.entities:
+            taken.take(e.start, e.end)
+        doc.entities.extend(p for p in tagger(view) if taken.free(p.start, p.end))
     return project_tagger
 
 
@@ -45,18 +61,6 @@ def make_project_cues(**settings):
 def make_resolver(**settings):
     from .resolving import Resolver
     return Resolver(**settings)
-
-
-@component("table_reader")
-def make_table_reader(**settings):
-    """Rebuilt indicator rows and budget-table lines into ``doc.extra``."""
-    from .tables import read_tables
-
-    def table_reader(doc: Document, view: NormalisedText) -> None:
-        reading = read_tables(doc.text)
-        doc.extra["indicators"] = [r.to_json() for r in reading.indicators]
-        doc.extra["budget_lines"] = [b.to_json() for b in reading.budget_lines]
-    return table_reader
 
 
 @component("checker")

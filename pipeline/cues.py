@@ -18,6 +18,7 @@ import re
 from typing import Iterable, Optional
 
 from .doc import NUMERIC_LABELS, Document, Span
+from .tables.cells import split
 
 CUE_KINDS = ("field", "title", "about", "heading", "listed", "word")
 SPAN_GROUP = "project_cues"
@@ -100,13 +101,7 @@ _CELL_SEPARATORS = re.compile(r"[ \t]*\|[ \t]*\n?|\t|\n\s*\n|\n")
 
 def _cells(text: str, a: int, b: int) -> list[tuple[int, int]]:
     """Cells of ``text[a:b]`` split at pipes, tabs and line ends, blanks stripped (empty ones kept)."""
-    out, pos = [], a
-    for m in _CELL_SEPARATORS.finditer(text, a, b):
-        out.append((pos, m.start()))
-        pos = m.end()
-    out.append((pos, b))
-    return [(x + len(text[x:y]) - len(text[x:y].lstrip()), y - (len(text[x:y]) - len(text[x:y].rstrip())))
-            for x, y in out]
+    return list(split(text, a, b, _CELL_SEPARATORS, blanks=None))
 
 
 def _is_header_cell(text: str, a: int, b: int, max_chars: int) -> bool:
@@ -121,9 +116,8 @@ def _column_cells(text: str, fs: int, fe: int, max_chars: int) -> Optional[list[
     line_start = text.rfind("\n", 0, fs) + 1
     line_end = text.find("\n", fe)
     line_end = len(text) if line_end < 0 else line_end
-    on_line = [c for c in _cells(text, line_start, line_end) if c[1] > c[0] or True]
-    if len([c for c in on_line if c[1] > c[0]]) >= 3:      # 序号 | 项目名称 | 金额 |: a header row on one line
-        header = [c for c in on_line if c[1] > c[0]]
+    header = [c for c in _cells(text, line_start, line_end) if c[1] > c[0]]
+    if len(header) >= 3:      # 序号 | 项目名称 | 金额 |: a header row on one line
         if not all(_is_header_cell(text, a, b, max_chars) for a, b in header):
             return None
         col = next((i for i, (a, b) in enumerate(header) if a <= fs < b + 1), None)

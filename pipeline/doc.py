@@ -6,7 +6,10 @@ GUIDELINES.md section 1.  ``text[start:end] == span.text`` holds for every span.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:  # the tables' own types; pipeline.tables imports this module at run time
+    from .tables import Tables
 
 LABELS = ("MONEY", "PERCENT", "QUANTITY", "PROJECT")
 NUMERIC_LABELS = ("MONEY", "PERCENT", "QUANTITY")
@@ -30,9 +33,6 @@ class Span:
     @classmethod
     def from_json(cls, d: Optional[dict]) -> Optional["Span"]:
         return None if d is None else cls(int(d["start"]), int(d["end"]), d["text"], d.get("label"))
-
-    def overlaps(self, other: "Span") -> bool:
-        return self.start < other.end and other.start < self.end
 
 
 @dataclass
@@ -132,10 +132,18 @@ class Document:
     facts: list[Fact] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
     spans: dict[str, list[Span]] = field(default_factory=dict)  # named span groups, as spaCy's doc.spans
+    tables: Optional["Tables"] = None  # what its tables say, read once by the ``tables`` component
     extra: dict[str, Any] = field(default_factory=dict)
 
     def span(self, start: int, end: int) -> Span:
         return Span(start, end, self.text[start:end])
+
+    def assign_ids(self) -> None:
+        """Entities in text order, numbered e1, e2 …: done before facts are built, so a fact's
+        ``entity_id`` names its entity for good."""
+        self.entities.sort(key=lambda e: (e.start, e.end))
+        for i, e in enumerate(self.entities, 1):
+            e.id = f"e{i}"
 
     def to_json(self) -> dict:
         d = {"id": self.id, "text": self.text, "entities": [e.to_json() for e in self.entities]}
@@ -146,6 +154,9 @@ class Document:
         d["facts"] = [f.to_json() for f in self.facts]
         if self.pages:
             d["pages"] = [{"number": p.number, "start": p.start, "end": p.end, "lines": p.lines} for p in self.pages]
+        if self.tables is not None:
+            d["indicators"] = [r.to_json() for r in self.tables.indicators]
+            d["budget_lines"] = [b.to_json() for b in self.tables.budget_lines]
         d.update(self.extra)
         return d
 

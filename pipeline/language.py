@@ -31,13 +31,7 @@ class Pipeline:
         view = normalise(doc.text)
         for comp in self.components:
             comp(doc, view)
-        doc.entities.sort(key=lambda e: (e.start, e.end))
-        ids = {}
-        for i, e in enumerate(doc.entities, 1):
-            e.id = f"e{i}"
-            ids[(e.start, e.end)] = e.id
-        for f in doc.facts:  # facts were built before the ids were final
-            f.entity_id = ids.get((f.number.start, f.number.end), f.entity_id)
+        doc.assign_ids()  # the resolver numbered them before its facts; a pipeline without one, here
         if doc.pages:  # read from pages (PDF, scans): every entity and fact says where it stands
             attach_provenance(doc)
         return doc

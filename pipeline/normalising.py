@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .doc import Span
 
@@ -34,11 +35,6 @@ class NormalisedText:
             return Span(o, o, "")
         o_start, o_end = self.starts[start], self.ends[end - 1]
         return Span(o_start, o_end, self.original[o_start:o_end])
-
-    def from_original(self, start: int) -> int:
-        """The first normalised index whose source begins at or after an original offset."""
-        import bisect
-        return bisect.bisect_left(self.starts, start)
 
 
 class _Builder:
@@ -119,25 +115,19 @@ _DECIMALS_THEN_UNIT = re.compile(r"(?:\d{1,2}|\d{4})(?=\s?(?:万|亿|元|%|平�
 _DECIMAL_SPACE = re.compile(r"\d+\.\d+ \d+\s?(?:万|亿|元|%)")
 
 
+@lru_cache(maxsize=1)
 def _ocr_repairs() -> dict:
     """OCR confusions, decimal marks and split units from configs/ocr.yaml (none if it is absent)."""
-    global _REPAIRS
-    if _REPAIRS is None:
-        from .config import load_config
-        try:
-            cfg = load_config("ocr").get("repairs") or {}
-        except FileNotFoundError:
-            cfg = {}
-        _REPAIRS = {
-            "confusions": [(c["read"], c["means"]) for c in cfg.get("confusions", [])
-                           if len(c["read"]) == len(c["means"])],
-            "decimal_marks": cfg.get("decimal_marks", ""),
-            "unit_spaces": tuple(cfg.get("unit_spaces", ())),
-        }
-    return _REPAIRS
-
-
-_REPAIRS: dict | None = None
+    from .config import load_config
+    try:
+        cfg = load_config("ocr").get("repairs") or {}
+    except FileNotFoundError:
+        cfg = {}
+    return {
+        "confusions": [(c["read"], c["means"]) for c in cfg.get("confusions", []) if len(c["read"]) == len(c["means"])],
+        "decimal_marks": cfg.get("decimal_marks", ""),
+        "unit_spaces": tuple(cfg.get("unit_spaces", ())),
+    }
 
 
 def _spurious_space(s: str, i: int, unit_spaces: tuple) -> bool:
@@ -177,14 +167,9 @@ def _is_layout_space(s: str, i: int) -> bool:
         and s[i - 1].isdigit() and s[i - 2:i - 1] != " "
 
 
+@lru_cache(maxsize=1)
 def _unit_initials() -> frozenset:
     """First characters of the CJK count and measure units (configs/units.yaml)."""
-    global _INITIALS
-    if _INITIALS is None:
-        from .values import unit_lexicon
-        _INITIALS = frozenset(u[0] for u, e in unit_lexicon().items()
-                              if e.label == "QUANTITY" and not e.duration and "\u4e00" <= u[0] <= "\u9fff")
-    return _INITIALS
-
-
-_INITIALS: frozenset | None = None
+    from .values import unit_lexicon
+    return frozenset(u[0] for u, e in unit_lexicon().items()
+                     if e.label == "QUANTITY" and not e.duration and "\u4e00" <= u[0] <= "\u9fff")

@@ -1,10 +1,13 @@
-"""Segmentation: jieba words with a domain user dictionary, and a spaCy ``Doc`` for display.
+"""Segmentation: sentences and clauses; jieba words with a domain user dictionary; a spaCy ``Doc``.
 
-spaCy's Chinese language uses jieba's global dictionary, so ``configs/userdict.txt`` applies
-to both.  Tokens carry original-text offsets.
+One definition of a sentence serves every stage (resolver, checker): a sentence ends at 。！？!?
+or a line break; a semicolon (；;) ends a clause inside it, not the sentence.  spaCy's Chinese
+language uses jieba's global dictionary, so ``configs/userdict.txt`` applies to both.  Tokens
+carry original-text offsets.
 """
 from __future__ import annotations
 
+import bisect
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +22,39 @@ class Token:
     start: int
     end: int
     text: str
+
+
+SENTENCE_ENDS = "。！？!?\n"
+CLAUSE_ENDS = "；;"
+
+
+class Sentences:
+    """The sentence and clause boundaries of one text, found once and looked up by position."""
+
+    def __init__(self, text: str):
+        self.length = len(text)
+        self._sentence = [i for i, c in enumerate(text) if c in SENTENCE_ENDS]
+        self._clause = [i for i, c in enumerate(text) if c in SENTENCE_ENDS or c in CLAUSE_ENDS]
+
+    def sentence(self, pos: int) -> tuple[int, int]:
+        """The sentence around ``pos``: after the end before it, up to (not including) its own end."""
+        return self._around(self._sentence, pos)
+
+    def clause(self, pos: int) -> tuple[int, int]:
+        """The clause around ``pos``: a sentence, or the part of it between semicolons."""
+        return self._around(self._clause, pos)
+
+    def ends_between(self, a: int, b: int) -> bool:
+        """Does a sentence end in ``[a, b)``?"""
+        return bisect.bisect_left(self._sentence, a) < bisect.bisect_left(self._sentence, b)
+
+    def clause_ends_between(self, a: int, b: int) -> bool:
+        """Does a clause (or sentence) end in ``[a, b)``?"""
+        return bisect.bisect_left(self._clause, a) < bisect.bisect_left(self._clause, b)
+
+    def _around(self, ends: list[int], pos: int) -> tuple[int, int]:
+        i = bisect.bisect_left(ends, pos)
+        return (ends[i - 1] + 1 if i else 0), (ends[i] if i < len(ends) else self.length)
 
 
 @lru_cache(maxsize=1)

@@ -20,15 +20,6 @@ CN_NUMERAL_CHARS = "".join(CN_DIGITS) + "".join(CN_SMALL_UNITS) + "".join(CN_BIG
 
 
 @dataclass(frozen=True)
-class Quantity:
-    """A normalised measurement: ``value`` in ``unit``, with its qualifier."""
-
-    value: float
-    unit: str
-    qualifier: Optional[str]
-
-
-@dataclass(frozen=True)
 class UnitEntry:
     surface: str
     unit: str
@@ -122,28 +113,26 @@ def unit_lexicon() -> dict[str, UnitEntry]:
     for prefix, factor in (cfg.get("multiplier_prefixes") or {}).items():
         for surface, entry in list(lex.items()):
             composed = f"{prefix}{surface}"
-            if entry.label != "QUANTITY" or entry.duration or not _is_cjk(surface) or composed in lex:
+            if entry.label != "QUANTITY" or entry.duration or not is_cjk(surface) or composed in lex:
                 continue
             lex[composed] = UnitEntry(composed, entry.unit, entry.label, entry.multiplier * float(factor))
     return lex
 
 
-def _is_cjk(s: str) -> bool:
+@lru_cache(maxsize=1)
+def longest_unit() -> int:
+    """The length of the longest unit surface: how far after a numeral its unit may reach."""
+    return max(map(len, unit_lexicon()))
+
+
+def is_cjk(s: str) -> bool:
+    """Is every character of ``s`` a CJK ideograph?"""
     return all("\u4e00" <= c <= "\u9fff" for c in s)
 
 
 @lru_cache(maxsize=1)
 def qualifier_words() -> dict[str, dict[str, str]]:
     return load_config("qualifiers")
-
-
-def to_quantity(numeral: str, unit_surface: str, before: str = "", inside: str = "", after: str = "") -> Optional[Quantity]:
-    """Value, canonical unit and qualifier of a numeral with its unit and the words around it."""
-    number = parse_number(numeral)
-    entry = unit_lexicon().get(unit_surface)
-    if number is None or entry is None:
-        return None
-    return Quantity(_round(number * entry.multiplier), entry.unit, qualifier_of(before, inside, after))
 
 
 def qualifier_of(before: str = "", inside: str = "", after: str = "") -> Optional[str]:
@@ -169,6 +158,84 @@ def qualifier_of(before: str = "", inside: str = "", after: str = "") -> Optiona
     return None
 
 
-def _round(v: float) -> float:
-    """Remove binary noise from multiplication (13003.0764 × 10000 → 130030764.0)."""
-    return float(round(v, 6))
+# -- reading a span ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reading:
+    """What a number span states (GUIDELINES.md section 3): value in the canonical unit, that
+    unit, the qualifier, and the label its unit gives it."""
+
+    value: float
+    unit: str
+    qualifier: Optional[str]
+    label: str
+
+
+_CN_NUMERAL = f"[{''.join(CN_DIGITS)}{''.join(CN_SMALL_UNITS)}{''.join(CN_BIG_UNITS)}]+(?:[点點][{''.join(CN_DIGITS)}]+)?"
+_SPAN_RE = re.compile(rf"(?P<minus>[-−])?(?:(?P<pct>百分之)(?P<pctnum>{_CN_NUMERAL}|\d+(?:\.\d+)?)"
+                      rf"|(?P<num>\d+(?:[,，]\d{{3}})*(?:[.．]\d+)?|{_CN_NUMERAL})(?P<inside>[余多几]?))(?P<rest>.*)")
+
+
+def read_span(text: str, span: tuple[int, int], label: Optional[str],
+              header_unit: Optional[str] = None) -> Optional[Reading]:
+    """Value, canonical unit and qualifier of the number ``text[span[0]:span[1]]`` labelled
+    ``label`` (``None``: whatever its unit says), or ``None`` if the span does not read as one.
+
+    The one reader of every number span (rule tagger, table cells, model numbers, annotations):
+    a minus, a numeral (Arabic, full-width or Chinese; 百分之X), 余/多 inside, then the unit as
+    written, longest surface of configs/units.yaml first.  A bare numeral takes ``header_unit``
+    (the surface a table header fixes: 万元, 户); bare money is in 元.  After its unit a span may
+    carry a rate or compound unit (8245吨/日, 80公里/小时), kept as written; money is always 元.
+    """
+    start, end = span
+    m = _SPAN_RE.fullmatch(re.sub(r"\s+", "", text[start:end]))
+    if m is None:
+        return None
+    if m.group("pct"):
+        value, entry, rest = parse_number(m.group("pctnum")), unit_lexicon()["%"], m.group("rest")
+        if rest:
+            return None
+    else:
+        value = parse_number(m.group("num").replace("．", "."))
+        entry, rest = _unit_of(m.group("rest"), header_unit, label)
+    if value is None or entry is None or (label is not None and entry.label != label):
+        return None
+    unit = entry.unit if not rest or entry.label != "QUANTITY" else _compound(entry, rest)
+    sign = -1 if m.group("minus") else 1
+    return Reading(sign * float(round(value * entry.multiplier, 6)), unit,
+                   qualifier_around(text, span, m.group("inside") or ""), entry.label)
+
+
+def qualifier_around(text: str, span: tuple[int, int], inside: str = "") -> Optional[str]:
+    """The qualifier of the number at ``span`` from the words inside it and around it."""
+    start, end = span
+    reach = qualifier_words()["reach"]
+    return qualifier_of(text[max(0, start - reach["before"]):start], inside, text[end:end + reach["after"]])
+
+
+def _unit_of(written: str, header_unit: Optional[str], label: Optional[str]) -> tuple[Optional[UnitEntry], str]:
+    """The unit entry a span's tail names, and what follows that unit."""
+    if not written:
+        surface = header_unit or ("元" if label == "MONEY" else None)
+        return (unit_lexicon().get(surface) if surface else None), ""
+    found = unit_prefix(written)
+    return (found[0], written[found[1]:]) if found else (None, written)
+
+
+def unit_prefix(s: str) -> Optional[tuple[UnitEntry, int]]:
+    """The longest unit surface ``s`` starts with, and how many characters it covers; a doubled
+    first character (个个百分点) is a typo when the unit after it is longer."""
+    lex = unit_lexicon()
+    n = next((n for n in range(min(len(s), longest_unit()), 0, -1) if s[:n] in lex), 0)
+    if len(s) > 2 and s[0] == s[1]:
+        second = unit_prefix(s[1:])
+        if second is not None and second[1] >= max(2, n):
+            return second[0], second[1] + 1
+    return (lex[s[:n]], n) if n else None
+
+
+def _compound(entry: UnitEntry, rest: str) -> str:
+    """A unit followed by more of itself: a rate or compound (吨/日, 公里/小时) keeps the canonical
+    unit and the rest as written; anything else is kept whole as written (个项目)."""
+    return f"{entry.unit}{rest}" if rest.startswith("/") else entry.surface + rest
+

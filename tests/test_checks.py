@@ -82,11 +82,27 @@ def test_incomplete_list_is_unknown_not_failed(checked):
 
 
 def test_every_check_span_points_into_the_text(checked):
-    for doc, result in checked.values():
+    """Every seed has checks (the hand-found ones among them), and each points at the figures it compared."""
+    for seed, (doc, result) in checked.items():
+        assert result.checks, seed
         for c in result.checks:
             assert c.status in ("holds", "fails", "unknown") and c.spans
             for s in c.spans:
-                assert doc.text[s.start:s.end] == s.text
+                assert s.text and doc.text[s.start:s.end] == s.text
+    found = [(c.kind, c.status, [s.text for s in c.spans]) for c in checked["004"][1].checks]
+    assert ("rate", "holds", ["73.03%", "27.75 万元", "38 万元"]) in found    # the sentence
+    assert ("rate", "holds", ["73.03%", "27.75", "38"]) in found              # the budget table's line
+    total = next(spans for kind, _, spans in found if kind == "score_total")
+    assert total[0] == "100" and len(total) == 15 and total[-1] == "7.3"  # 总分, 13 rows, the fund row's 得分
+
+
+def test_a_long_report_is_checked_sentence_by_sentence():
+    """Each of 400 sentences compares its own figures: breakdowns and rates by position, not over the report."""
+    units = [f"{2000 + i % 20}年支出合计{i + 300}万元，其中基本支出{i + 100}万元，项目支出200万元。" for i in range(400)]
+    result = check_document(extract("".join(units), "t"))
+    sums = [c for c in result.checks if c.kind == "parts_sum"]
+    assert len(sums) == 400 and all(c.status == "holds" for c in sums)
+    assert [c.spans[0].text for c in sums[:2]] == ["300万元", "301万元"]
 
 
 def test_budget_facts_have_roles_years_and_parts(checked):

@@ -166,3 +166,20 @@ def test_cost_grows_with_the_document_not_with_its_square(resolver):
     doc = resolve(resolver, unit * 300, ["12栋", "164栋"] * 300, ["怀南水产品市场项目"] * 300)
     linked = [e for e in doc.entities if e.text == "164栋"]
     assert len(linked) == 300 and all(e.project is not None and e.project.end <= e.start for e in linked)
+
+
+def test_a_table_cell_takes_the_title_its_table_gives_it(resolver):
+    from pipeline.tables import read_tables
+    text = "\t项目资金\n（万元）\n\t年初预算数\n\t全年执行数\n\t执行率\n\n\t年度资金总额\n\t38\n\t27.75\n\t73.03%\n\n"
+    nt = normalise(text)
+    ents = [Entity(text.index(s), text.index(s) + len(s), lab, s, value=1.0, unit="x")
+            for s, lab in (("38", "MONEY"), ("27.75", "MONEY"), ("73.03%", "PERCENT"))]
+    doc = Document(id="t", text=text, entities=ents, tables=read_tables(nt))
+    resolver(doc, nt)
+    assert [e.subject.text for e in doc.entities] == ["年度资金总额", "年度资金总额", "执行率"]
+
+
+def test_ids_are_assigned_before_the_facts_are_built(resolver):
+    doc = resolve(resolver, "拆除房屋164栋，征收土地33.288亩。", ["33.288亩", "164栋"], ["怀南水产品市场项目"][:0])
+    assert [(e.id, e.text) for e in doc.entities] == [("e1", "164栋"), ("e2", "33.288亩")]
+    assert [(f.entity_id, f.number.text) for f in doc.facts] == [("e1", "164栋"), ("e2", "33.288亩")]

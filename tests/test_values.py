@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.values import parse_number, qualifier_of, to_quantity, unit_lexicon
+from pipeline.values import parse_number, qualifier_of, read_span, unit_lexicon
 
 
 @pytest.mark.parametrize("numeral, value", [
@@ -18,6 +18,11 @@ def test_numerals(numeral, value):
 def test_not_a_number():
     assert parse_number("") is None
     assert parse_number("项目") is None
+
+
+def _read(text, span, label=None, header_unit=None):
+    a = text.index(span)
+    return read_span(text, (a, a + len(span)), label, header_unit)
 
 
 @pytest.mark.parametrize("numeral, unit, value, canonical", [
@@ -37,11 +42,43 @@ def test_not_a_number():
     ("3.91", "个百分点", 3.91, "%"),
     ("1800", "万套", 18000000.0, "套"),
     ("1000", "亿斤", 100000000000.0, "斤"),
+    ("5", "‰", 0.5, "%"),
 ])
 def test_canonical_units(numeral, unit, value, canonical):
-    q = to_quantity(numeral, unit)
-    assert q.value == pytest.approx(value, rel=1e-9)
-    assert q.unit == canonical
+    r = _read(numeral + unit, numeral + unit)
+    assert r.value == pytest.approx(value, rel=1e-9)
+    assert r.unit == canonical
+
+
+@pytest.mark.parametrize("text, span, label, header, value, unit, qualifier", [
+    ("共走访200余人次。", "200余人次", "QUANTITY", None, 200.0, "人次", "gt"),
+    ("满意度达到百分之九十以上", "百分之九十", "PERCENT", None, 90.0, "%", "gte"),
+    ("征收约61534.77平方米", "61534.77平方米", "QUANTITY", None, 61534.77, "平方米", "approx"),
+    ("分别增长2.3%、-0.3%", "-0.3%", "PERCENT", None, -0.3, "%", None),          # a fall keeps its sign
+    ("基本支出２８４．３２万元", "２８４．３２万元", "MONEY", None, 2843200.0, "元", None),   # full-width, unnormalised
+    ("新增30 511户", "30 511户", "QUANTITY", None, 30511.0, "户", None),          # a thousands space
+    ("收入35.27万 元", "35.27万 元", "MONEY", None, 352700.0, "元", None),        # a layout space in the unit
+    ("提高3.9个个百分点", "3.9个个百分点", "PERCENT", None, 3.9, "%", None),      # a doubled first character
+    ("处理规模8245吨/日", "8245吨/日", "QUANTITY", None, 8245.0, "吨/日", None),   # a rate keeps its time unit
+    ("设计速度80km/小时", "80km/小时", "QUANTITY", None, 80.0, "公里/小时", None),
+    ("增设发酵池十二个", "十二个", "QUANTITY", None, 12.0, "个", None),
+    ("\t征收工作经费\t38\n", "38", "MONEY", "万元", 380000.0, "元", None),        # a header fixes the unit
+    ("\t培训\t160\n", "160", "QUANTITY", "人", 160.0, "人", None),
+    ("拆迁补偿\t27.75\n", "27.75", "MONEY", None, 27.75, "元", None),           # bare money is in 元
+])
+def test_read_span(text, span, label, header, value, unit, qualifier):
+    r = _read(text, span, label, header)
+    assert (r.value, r.unit, r.qualifier, r.label) == (pytest.approx(value), unit, qualifier, label)
+
+
+@pytest.mark.parametrize("text, span, label", [
+    ("完成拆迁工作", "拆迁", "QUANTITY"),        # not a number
+    ("征收1831户", "1831户", "MONEY"),           # the unit says another label
+    ("\t合计\t38\n", "38", "QUANTITY"),        # a bare count whose unit nothing fixes
+    ("共计2024年", "2024", None),
+])
+def test_spans_that_do_not_read_as_their_label(text, span, label):
+    assert _read(text, span, label) is None
 
 
 def test_durations_are_marked():

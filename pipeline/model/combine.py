@@ -15,17 +15,14 @@ name recurs in the document and nothing else holds those characters.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from ..doc import NUMERIC_LABELS, Entity
-from ..values import CN_NUMERAL_CHARS, parse_number, qualifier_of, unit_lexicon
+from ..tables.header import money_unit_before
+from ..values import read_span
 
 POLICIES = ("model", "rules", "merged")
-_NUMERAL = re.compile(rf"^((?:\d+(?:[,，]\d{{3}})*(?:\.\d+)?)|[{CN_NUMERAL_CHARS}]+)(余|多)?\s?(.*)$")
-_PERCENT_WORDS = re.compile(r"^百分之(.+)$")
-_HEADER_UNIT = re.compile(r"(?:单位|金额|资金|预算|数额)[^\n]{0,12}?[(（:：]\s*(万元|元|亿元|千元)")
 
 
 @dataclass
@@ -51,42 +48,12 @@ def with_value(e: Entity, text: str) -> Optional[Entity]:
     be read (a model span the value parser does not understand is not a fact)."""
     if e.label not in NUMERIC_LABELS:
         return e
-    before, after = text[max(0, e.start - 6):e.start], text[e.end:e.end + 4]
-    span = e.text.strip()
-    pm = _PERCENT_WORDS.match(span)
-    if pm:
-        v = parse_number(pm.group(1))
-        if v is None or e.label != "PERCENT":
-            return None
-        e.value, e.unit, e.qualifier = v, "%", qualifier_of(before, "", after)
-        return e
-    m = _NUMERAL.match(span)
-    if not m:
+    header_unit = money_unit_before(text, e.start) if e.label == "MONEY" else None  # 金额单位：万元 over a bare cell
+    r = read_span(text, (e.start, e.end), e.label, header_unit)
+    if r is None:
         return None
-    numeral, inside, surface = m.group(1), m.group(2) or "", m.group(3).strip()
-    value = parse_number(numeral)
-    if value is None:
-        return None
-    lex = unit_lexicon()
-    if not surface:
-        if e.label != "MONEY":
-            return None
-        surface = _header_unit(text, e.start) or "元"
-    entry = lex.get(surface) or next((lex[s] for s in sorted(lex, key=len, reverse=True)
-                                      if surface.startswith(s)), None)
-    if entry is None or entry.label != e.label:
-        return None
-    e.value = float(round(value * entry.multiplier, 6))
-    e.unit = entry.unit if surface in lex else surface
-    e.qualifier = qualifier_of(before, inside, after)
+    e.value, e.unit, e.qualifier = r.value, r.unit, r.qualifier
     return e
-
-
-def _header_unit(text: str, at: int) -> Optional[str]:
-    found = None
-    for m in _HEADER_UNIT.finditer(text, 0, at):
-        found = m.group(1)
-    return found
 
 
 _EDGE = "、，,。；;：:！？!?《》 \t\n\u3000"
