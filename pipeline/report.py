@@ -184,8 +184,10 @@ def load_inputs(paths: list[Path], on_error: Callable[[ReadError], None], nlp=No
     """Documents from ``documents.jsonl`` files as written by ``jixiao extract``, or report files run
     through the pipeline.  A file, or a JSONL line, that cannot be read goes to ``on_error`` and the
     others are still loaded."""
-    from .limits import DocumentLimits, extract_bounded
-    from .reading import iter_input_files, read_document
+    from .archives import Item
+    from .batch.read import extract_item
+    from .limits import DocumentLimits
+    from .reading import file_bytes, iter_input_files
     docs, raw = [], []
     for p in paths:
         if p.is_file() and p.suffix == ".jsonl":
@@ -198,11 +200,13 @@ def load_inputs(paths: list[Path], on_error: Callable[[ReadError], None], nlp=No
         limits = DocumentLimits.from_config()
         for path in iter_input_files(raw, on_error):
             try:
-                doc = extract_bounded(lambda: read_document(path), nlp, limits, path)
+                result, doc = extract_item(nlp, Item(str(path), None, file_bytes(path), path.suffix.lower()), limits)
             except ReadError as exc:
                 on_error(exc)
                 continue
-            doc.id = path.stem
+            if doc is None:
+                on_error(ReadError(path, result.error or "failed"))
+                continue
             docs.append(doc.to_json())
     return docs
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from batch_corpus import JIXIAO, ROOT, cli_env, distinct_docs, snapshot, write_docs
-from pipeline.batching import run_batch
+from pipeline.batch import run_batch
 
 pytest.importorskip("ray")
 
