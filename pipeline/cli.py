@@ -16,10 +16,8 @@ from typing import List, Optional
 
 import typer
 
-from .batch.run import Engine
+from .choices import Engine, ExportFormat, ProgressMode
 from .formats.ocr import engine_names
-from .progress import ProgressMode
-from .store import EXPORT_FORMATS
 
 log = logging.getLogger("jixiao")
 
@@ -27,7 +25,6 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                   help="jixiao (绩效): structured, checkable facts from Chinese budget-performance reports.")
 
 OcrEngine = Enum("OcrEngine", {n: n for n in engine_names()}, type=str)
-ExportFormat = Enum("ExportFormat", {n: n for n in EXPORT_FORMATS}, type=str)
 OVERRIDES = {"allow_extra_args": True, "ignore_unknown_options": True}
 OVERRIDES_HELP = ("Pipeline settings can be overridden after the arguments, as in spaCy: "
                   "--components.<name>.<setting> VALUE (VALUE read as YAML), "
@@ -84,6 +81,14 @@ def _progress(mode: ProgressMode) -> ProgressMode:
     return ProgressMode.none if mode is ProgressMode.auto and log.getEffectiveLevel() > logging.INFO else mode
 
 
+def _split_overrides(inputs: list, ctx: typer.Context) -> tuple[list, list[str]]:
+    """The inputs, and the dotted overrides after them (a variadic argument takes them in too)."""
+    at = next((i for i, x in enumerate(inputs) if str(x).startswith("--")), len(inputs))
+    if at == 0:
+        raise typer.BadParameter("give at least one input before the overrides", param_hint="inputs")
+    return inputs[:at], [str(x) for x in inputs[at:]] + list(ctx.args)
+
+
 def _pipeline_config(config: Optional[str], extra: list[str]):
     """The pipeline config (a name or path) with the command line's dotted overrides applied."""
     if not extra:
@@ -112,18 +117,20 @@ def extract(
                                           help="auto: a bar on a terminal, else a log line now and then"),
 ):
     """Extract entities and facts from reports into OUT/documents.jsonl (and OUT/jixiao.duckdb)."""
+    from .batch.local import PipelineLoadError
     from .extracting import Extraction
     from .output import WriteError
     from .store import StoreLockedError
 
-    pipeline_config = _pipeline_config(config, ctx.args)
+    paths, extra = _split_overrides(paths, ctx)
+    pipeline_config = _pipeline_config(config, extra)
     if ocr_engine is not None:
         from .formats.ocr import choose_engine
         choose_engine(ocr_engine.value)
     try:
         run = Extraction(out, pipeline_config, duckdb=duckdb, resume=resume, progress=_progress(progress))
         summary = run.run(paths, int(max_mb * 1024 * 1024))
-    except (WriteError, StoreLockedError) as exc:
+    except (WriteError, StoreLockedError, PipelineLoadError) as exc:
         _err(str(exc))
         raise typer.Exit(2)
     log.info(summary.line(run.outputs()))
@@ -145,7 +152,7 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="print machine-readable JSON"),
     peers: bool = typer.Option(False, "--peers", help="also score Recognizers-Text and jionlp (extra 'peers')"),
     config: Optional[str] = typer.Option(None, "--config", help="pipeline config when running the pipeline"),
-    compare: Optional[List[str]] = typer.Option(None, "--compare", help="also run these pipeline configs "
+    compare: Optional[List[str]] = typer.Option(None, "--compare", metavar="CONFIG", help="also run this pipeline config (repeatable) "
                                                                        "(e.g. configs/pipeline-rules.yaml)"),
     missing: Missing = typer.Option(Missing.refuse, "--missing",
                                     help="gold documents without a prediction in PRED: refuse to score, or skip "
@@ -225,7 +232,8 @@ def batch(
     from .output import WriteError
     from .store import StoreLockedError
 
-    pipeline_config = _pipeline_config(config, ctx.args)
+    inputs, extra = _split_overrides(inputs, ctx)
+    pipeline_config = _pipeline_config(config, extra)
     try:
         summary = run_batch(inputs, db, workers=workers, engine=engine, address=address, config=pipeline_config,
                             text_column=text_column, progress=_progress(progress), to_dataset=to_dataset)
@@ -239,7 +247,7 @@ def batch(
 @app.command("export")
 def export_db(
     db: Path = typer.Option(..., "--db", help="results database written by jixiao batch or extract"),
-    fmt: ExportFormat = typer.Option("parquet", "--format", help="file format of each table"),
+    fmt: ExportFormat = typer.Option(ExportFormat.parquet, "--format", help="file format of each table"),
     out: Path = typer.Option(Path("export"), "-o", "--out", help="output directory"),
 ):
     """Write every table of a results database to OUT/<table>.<format>."""
@@ -249,7 +257,7 @@ def export_db(
         _err(f"{db}: no such database")
         raise typer.Exit(2)
     try:
-        for path in export_tables(db, fmt.value, out):
+        for path in export_tables(db, fmt, out):
             print(path)
     except StoreLockedError as exc:
         _err(str(exc))

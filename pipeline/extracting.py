@@ -19,7 +19,8 @@ from .doc import Document
 from .formats.source import ReadError
 from .limits import DocumentLimits
 from .output import JsonlWriter
-from .progress import ProgressMode, Reporter
+from .choices import ProgressMode
+from .progress import Reporter
 from .rows import DocResult, ResultBatch
 
 
@@ -65,8 +66,12 @@ class Extraction:
     @property
     def nlp(self):
         if self._nlp is None:
+            from .batch.local import PipelineLoadError
             from .language import Pipeline
-            self._nlp = Pipeline.from_config(self.config)
+            try:
+                self._nlp = Pipeline.from_config(self.config)
+            except Exception as exc:  # a broken config or model: nothing can be extracted
+                raise PipelineLoadError(f"cannot load the pipeline: {type(exc).__name__}: {exc}") from None
         return self._nlp
 
     def run(self, paths: Iterable[Path], max_bytes: int) -> ExtractSummary:

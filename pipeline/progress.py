@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import sys
 import time
-from enum import Enum
 from typing import Iterable, Optional
 
-
-class ProgressMode(str, Enum):
-    auto = "auto"  # a bar on a terminal, else log lines
-    bar = "bar"
-    log = "log"
-    none = "none"
+from .choices import ProgressMode
 
 
 def log_seconds() -> float:

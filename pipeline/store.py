@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
+from .choices import ExportFormat
 from .output import WriteError, rollback
 from .rows import CHILD_TABLES, TABLES, DocResult, ResultBatch, schema_sql
 
@@ -186,8 +187,8 @@ class ResultStore:
         self.con.close()
 
 
-EXPORT_FORMATS = {"parquet": ("parquet", "(FORMAT parquet)"), "jsonl": ("jsonl", "(FORMAT json)"),
-                  "csv": ("csv", "(FORMAT csv, HEADER true)")}
+EXPORT_FORMATS = {ExportFormat.parquet: ("parquet", "(FORMAT parquet)"), ExportFormat.jsonl: ("jsonl", "(FORMAT json)"),
+                  ExportFormat.csv: ("csv", "(FORMAT csv, HEADER true)")}
 _ORDER = {"documents": "id", "entities": "doc_id, start_char, end_char, entity_id",
           "facts": "doc_id, number_start, entity_id", "checks": "doc_id, check_no", "indicators": "doc_id, row_no",
           "budget_lines": "doc_id, line_no, column_name", "budget_facts": "doc_id, fact_no",
@@ -203,11 +204,9 @@ def connect_read_only(db: str | os.PathLike):
                                f"{str(exc).splitlines()[0]}") from None
 
 
-def export_tables(db: str | os.PathLike, fmt: str, out_dir: str | os.PathLike) -> list[Path]:
+def export_tables(db: str | os.PathLike, fmt: ExportFormat | str, out_dir: str | os.PathLike) -> list[Path]:
     """Write each table of a results database to OUT_DIR/<table>.<fmt>, rows in a stable order."""
-    if fmt not in EXPORT_FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
-    ext, options = EXPORT_FORMATS[fmt]
+    ext, options = EXPORT_FORMATS[ExportFormat(fmt)]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []

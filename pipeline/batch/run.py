@@ -7,19 +7,14 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
-from enum import Enum
 from typing import Iterable, Optional
 
 from ..archives import InputError, Limits, count_items, plan_units
+from ..choices import Engine, ProgressMode
 from ..config import settings
-from ..progress import ProgressMode, Reporter
+from ..progress import Reporter
 from ..rows import ResultBatch
 from ..store import ErrorRow, ResultStore, StoreSettings
-
-
-class Engine(str, Enum):
-    local = "local"  # worker processes on this machine
-    ray = "ray"      # Ray Data: read tasks and an actor pool, here or on a cluster
 
 
 @dataclass(frozen=True)
