@@ -17,7 +17,7 @@ from .formats.text import decode_text
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 __all__ = ["ReadError", "Source", "decode_text", "iter_input_files", "read_document", "read_json_records",
-           "read_source", "reader"]
+           "read_source", "reader", "file_bytes"]
 
 
 def read_source(source: Source) -> Document:
@@ -29,20 +29,27 @@ def read_source(source: Source) -> Document:
 
 def read_document(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
     """Read one file into a ``Document`` (id = file name without extension); raise ``ReadError``."""
-    p = Path(path)
+    doc = read_source(Source.from_bytes(file_bytes(Path(path), max_bytes), str(path), Path(path).suffix))
+    doc.source = str(path)
+    return doc
+
+
+def file_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """A file's bytes, refused with one line when it is missing, special, empty or too large."""
     try:
-        size = p.stat().st_size
+        size = path.stat().st_size
     except OSError as exc:
         raise ReadError(path, f"cannot open: {exc.strerror or exc}") from None
-    if not p.is_file():
+    if not path.is_file():
         raise ReadError(path, "not a regular file")
     if size == 0:
         raise ReadError(path, "empty file (0 bytes)")
     if size > max_bytes:
         raise ReadError(path, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (--max-mb)")
-    doc = read_source(Source.from_path(p))
-    doc.source = str(path)
-    return doc
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ReadError(path, f"cannot read: {exc.strerror or exc}") from None
 
 
 def read_json_records(path: str | os.PathLike) -> list:

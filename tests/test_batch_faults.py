@@ -19,6 +19,8 @@ import yaml
 from batch_corpus import JIXIAO, ROOT, cli_env, distinct_docs, long_line_report, snapshot, write_docs
 from pipeline.batch import run_batch
 
+pytestmark = pytest.mark.integration  # the command in subprocesses, worker processes
+
 N_DOCS = 300
 PROGRESS = re.compile(r"batch: (\d+)/(\d+) done, (\d+) committed")
 

@@ -139,6 +139,7 @@ def test_corrupt_member_and_truncated_archive_keep_the_readable_members(tmp_path
     assert len(errors) == 1 and "corrupt tar archive" in str(errors[0]) and docs[1][0] in str(errors[0])
 
 
+@pytest.mark.integration  # worker processes
 def test_path_traversal_names_are_labels_never_files(tmp_path, monkeypatch):
     work = tmp_path / "work"
     work.mkdir()
@@ -176,6 +177,7 @@ def test_path_lists_and_jsonl_documents(tmp_path):
     assert len(items2) == 2
 
 
+@pytest.mark.integration  # worker processes
 def test_datasets_dir_in_and_predictions_dataset_out(tmp_path):
     datasets = pytest.importorskip("datasets")
     ds_dir = tmp_path / "ds"
@@ -199,6 +201,7 @@ def test_datasets_dir_in_and_predictions_dataset_out(tmp_path):
     assert snapshot(tmp_path / "r.duckdb")["statuses"] == {"ok": 2}
 
 
+@pytest.mark.integration  # worker processes
 def test_parquet_files_are_read_a_row_group_at_a_time(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq

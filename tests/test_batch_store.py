@@ -61,6 +61,7 @@ def test_a_document_is_named_by_its_stem_and_other_content_with_that_stem_by_its
     assert con.execute("SELECT DISTINCT doc_id FROM facts ORDER BY 1").fetchall() == [("report",), (renamed,)]
 
 
+@pytest.mark.integration  # worker processes
 def test_checks_indicators_and_budget_figures_are_tables(tmp_path, seed_paths):
     from pipeline.language import Pipeline
     from pipeline.reading import read_document
@@ -83,6 +84,7 @@ def test_checks_indicators_and_budget_figures_are_tables(tmp_path, seed_paths):
                                         ind["weight"])
 
 
+@pytest.mark.integration  # worker processes
 def test_rerun_skips_done_documents_and_retries_failed_ones(tmp_path):
     docs = distinct_docs(12)
     d = write_docs(tmp_path / "in", docs)
@@ -98,6 +100,7 @@ def test_rerun_skips_done_documents_and_retries_failed_ones(tmp_path):
     assert con.execute("SELECT count(*) FROM errors WHERE source LIKE '%broken.txt'").fetchone()[0] == 2
 
 
+@pytest.mark.integration  # worker processes
 def test_export_writes_every_table_in_each_format(tmp_path):
     run_batch([str(write_docs(tmp_path / "in", distinct_docs(3)))], tmp_path / "r.duckdb", workers=1,
               progress="none")
@@ -137,6 +140,7 @@ def test_a_database_of_an_older_version_is_upgraded_in_place_and_still_writable(
     assert set(TABLES) <= {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
 
 
+@pytest.mark.integration  # worker processes
 def test_a_second_writer_on_one_database_is_refused_with_one_line(tmp_path):
     import subprocess
     import sys
