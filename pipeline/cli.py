@@ -117,7 +117,7 @@ def extract(
                                           help="auto: a bar on a terminal, else a log line now and then"),
 ):
     """Extract entities and facts from reports into OUT/documents.jsonl (and OUT/jixiao.duckdb)."""
-    from .batch.local import PipelineLoadError
+    from .batch.run import PipelineLoadError
     from .extracting import Extraction
     from .output import WriteError
     from .store import StoreLockedError
@@ -228,7 +228,7 @@ def batch(
 ):
     """Extract facts from many documents into DuckDB: parallel, resumable, each document exactly once."""
     from .batch import run_batch
-    from .batch.local import PipelineLoadError
+    from .batch.run import PipelineLoadError
     from .output import WriteError
     from .store import StoreLockedError
 

@@ -88,3 +88,43 @@ def project_path(p: str | Path) -> Path:
     """A path from a config: absolute as given, else relative to the project root."""
     p = Path(p)
     return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+def apply_overrides(config: dict, args: list[str]) -> dict:
+    """A pipeline config with dotted overrides from the command line, as in spaCy:
+    ``--components.<name>.<setting>[.<key>...] VALUE`` (or ``=VALUE``) sets a setting of the component
+    named <name>; VALUE is read as YAML (``0.7``, ``true``, ``[PROJECT]``, ``null``).  Anything else is an error."""
+    import copy
+    out = copy.deepcopy(config)
+    for dotted, raw in _override_pairs(args):
+        path = dotted.split(".")
+        if path[0] != "components" or len(path) < 3:
+            raise ValueError(f"--{dotted}: overrides take the form --components.<name>.<setting> VALUE")
+        spec = next((c for c in out["components"] if c["name"] == path[1]), None)
+        if spec is None:
+            raise ValueError(f"--{dotted}: the pipeline has no component {path[1]!r} "
+                             f"(it has {', '.join(c['name'] for c in out['components'])})")
+        if spec.get("settings") is None:
+            spec["settings"] = {}
+        node = spec["settings"]
+        for key in path[2:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = yaml.safe_load(raw)
+    return out
+
+
+def _override_pairs(args: list[str]) -> list[tuple[str, str]]:
+    pairs, i = [], 0
+    while i < len(args):
+        arg = args[i]
+        if not arg.startswith("--") or len(arg) == 2:
+            raise ValueError(f"unexpected argument {arg!r}")
+        name, eq, value = arg[2:].partition("=")
+        if not eq:
+            if i + 1 >= len(args) or args[i + 1].startswith("--"):
+                raise ValueError(f"--{name}: no value given")
+            i += 1
+            value = args[i]
+        pairs.append((name, value))
+        i += 1
+    return pairs

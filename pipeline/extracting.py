@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from .archives import Item
+from .choices import ProgressMode
 from .doc import Document
 from .formats.source import ReadError
 from .limits import DocumentLimits
 from .output import JsonlWriter
-from .choices import ProgressMode
 from .progress import Reporter
 from .rows import DocResult, ResultBatch
 
@@ -66,7 +66,7 @@ class Extraction:
     @property
     def nlp(self):
         if self._nlp is None:
-            from .batch.local import PipelineLoadError
+            from .batch.run import PipelineLoadError
             from .language import Pipeline
             try:
                 self._nlp = Pipeline.from_config(self.config)

@@ -23,7 +23,7 @@ from ..progress import Reporter
 from ..rows import DocResult, ResultBatch
 from ..store import ResultStore
 from .read import extract_item
-from .run import BatchSettings, Committer, StopRequest, Summary
+from .run import BatchSettings, Committer, PipelineLoadError, StopRequest, Summary
 
 
 def _worker_main(conn, config: Optional[str], name: str, threads: int) -> None:
@@ -79,10 +79,6 @@ class _Worker:
 
     def send(self, msg) -> None:
         self.outbox.put(msg)
-
-
-class PipelineLoadError(RuntimeError):
-    """Workers cannot start: retrying documents would only fail them all."""
 
 
 MAX_STARTUP_DEATHS = 3

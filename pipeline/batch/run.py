@@ -66,6 +66,10 @@ class Summary:
                 + ("; interrupted" if self.interrupted else ""))
 
 
+class PipelineLoadError(RuntimeError):
+    """The pipeline cannot be loaded (a broken config or model): extracting anything would fail alike."""
+
+
 class StopRequest:
     """Ctrl-C (SIGINT) sets a flag that the scheduler checks between steps, rather than raising
     KeyboardInterrupt inside a DuckDB call or a pipe read; a second Ctrl-C interrupts at once."""
