@@ -43,7 +43,6 @@ class Extraction:
     def __init__(self, out: Path, config=None, duckdb: bool = True, resume: bool = True,
                  progress: ProgressMode | str = ProgressMode.auto):
         from .batch.run import BatchSettings
-        from .store import ResultStore
         out.mkdir(parents=True, exist_ok=True)
         self.out, self.config = out, config
         self.jsonl, self.db = out / "documents.jsonl", (out / "jixiao.duckdb" if duckdb else None)
@@ -55,7 +54,7 @@ class Extraction:
         self.writer = JsonlWriter(self.jsonl)
         self.written = self.writer.written()  # id -> content hash
         self.done = {h for h in self.written.values() if h}
-        self.store = ResultStore(self.db, self.settings) if self.db else None
+        self.store = None  # opened when there is something to write: a run with nothing to do answers at once
         self.limits = DocumentLimits.from_config()
         self.reporter = Reporter("extract", progress)
         self.summary = ExtractSummary()
@@ -111,7 +110,10 @@ class Extraction:
         from .store import document_ids
         results = [r for r, _ in self.pending]
         document_ids(results, lambda ids: {i: self.written[i] for i in ids if i in self.written})
-        if self.store is not None and results:
+        if self.db is not None and results:
+            if self.store is None:
+                from .store import ResultStore
+                self.store = ResultStore(self.db, self.settings)
             self.store.commit([ResultBatch.pack(results)])
         for result, doc in self.pending:
             self.written[result.id] = result.sha256
