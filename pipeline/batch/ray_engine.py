@@ -28,7 +28,7 @@ _BLOCK_ROWS = 64
 def _read_units_batch(batch: dict, limits: Limits, done_ref) -> Iterator[dict]:
     """Ray task: read the units of a batch, yielding items (or input errors) a block at a time."""
     import ray
-    done = ray.get(done_ref)
+    done = done_ref if isinstance(done_ref, frozenset) else ray.get(done_ref)  # Ray may hand over the value itself
     rows: list[dict] = []
     errors: list[InputError] = []
     for kind, source, paths, start, stop in zip(batch["kind"], batch["source"], batch["paths"], batch["start"],
@@ -80,7 +80,6 @@ def read_parts(part: Path) -> ResultBatch:
     docs = []
     for row in pq.read_table(part / "documents.parquet").to_pylist():
         counts = {t: row.pop(f"n_{t}") for t in CHILD_TABLES}
-        row.pop("n_entities"), row.pop("n_facts")
         docs.append(DocResult(counts=counts, **row))
     return ResultBatch(docs, {t: pq.read_table(part / f"{t}.parquet") for t in CHILD_TABLES})
 
