@@ -6,8 +6,10 @@ run: setup
 	.venv/bin/jixiao extract samples/reports -o out
 	@echo "facts: out/documents.jsonl and out/jixiao.duckdb"
 
+# the fast in-process tier first, then the tests that start subprocesses and servers (marker integration)
 test: setup-test
-	.venv/bin/python -m pytest -q tests
+	.venv/bin/python -m pytest -q -m "not integration" tests
+	.venv/bin/python -m pytest -q -m integration tests
 
 setup:
 	bash scripts/setup.sh run

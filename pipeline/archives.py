@@ -23,27 +23,24 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
-from .config import load_config
+from .formats.source import Source
 
 ZIP_SUFFIXES = (".zip",)
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 LIST_SUFFIXES = (".lst", ".list")
 JSONL_SUFFIXES = (".jsonl",)
+PARQUET_SUFFIXES = (".parquet",)
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds that protect memory and disk from hostile archives (``configs/batch.yaml``)."""
+    """Bounds that protect memory and disk from hostile archives (``limits`` of ``configs/batch.yaml``)."""
 
-    max_member_bytes: int = 20_000_000
-    max_ratio: float = 100.0
-    ratio_min_bytes: int = 1_000_000
-    max_archive_bytes: int = 2_000_000_000
-    max_depth: int = 2
-
-    @classmethod
-    def from_config(cls, name: str = "batch") -> "Limits":
-        return cls(**load_config(name).get("limits", {}))
+    max_member_bytes: int
+    max_ratio: float
+    ratio_min_bytes: int
+    max_archive_bytes: int
+    max_depth: int
 
 
 @dataclass(frozen=True)
@@ -68,10 +65,13 @@ class Item:
     data: bytes
     suffix: str
     sha256: str = ""
+    stem: str = ""  # what the document is named by: the file's (or member's) name without extension, or its id
 
     def __post_init__(self) -> None:
         if not self.sha256:
             self.sha256 = hashlib.sha256(self.data).hexdigest()
+        if not self.stem:
+            self.stem = Source(self.name).stem
 
     @property
     def name(self) -> str:
@@ -160,6 +160,8 @@ def plan_units(inputs: Iterable[str | os.PathLike], on_error: OnError, unit_item
             yield Unit("tar", str(p))
         elif suffix in JSONL_SUFFIXES:
             yield Unit("jsonl", str(p), paths=(text_column,))
+        elif suffix in PARQUET_SUFFIXES:
+            yield from _parquet_units(p, on_error, text_column)
         elif named and _depth < 2 and _is_list_file(p, False):
             yield from listed(p)
         else:
@@ -293,6 +295,8 @@ def iter_unit_items(unit: Unit, limits: Limits, on_error: OnError) -> Iterator[I
         yield from _dataset_items(unit, on_error)
     elif unit.kind == "jsonl":
         yield from _jsonl_items(unit, limits, on_error)
+    elif unit.kind == "parquet":
+        yield from _parquet_items(unit, limits, on_error)
     else:
         raise ValueError(f"unknown unit kind {unit.kind!r}")
 
@@ -614,7 +618,7 @@ def _dataset_items(unit: Unit, on_error: OnError) -> Iterator[Item]:
             if not isinstance(text, str):
                 on_error(InputError(unit.source, member, f"column {column!r} is not text: {type(text).__name__}"))
                 continue
-            yield Item(unit.source, member, text.encode("utf-8"), ".txt")
+            yield Item(unit.source, member, text.encode("utf-8"), ".txt", stem=key if id_col else f"{Path(unit.source).name}-{key}")
 
 
 def _jsonl_items(unit: Unit, limits: Limits, on_error: OnError) -> Iterator[Item]:
@@ -646,4 +650,42 @@ def _jsonl_items(unit: Unit, limits: Limits, on_error: OnError) -> Iterator[Item
             if len(data) > limits.max_member_bytes:
                 on_error(InputError(unit.source, member, f"larger than the {limits.max_member_bytes} byte limit"))
                 continue
-            yield Item(unit.source, member, data, ".txt")
+            yield Item(unit.source, member, data, ".txt", stem=member if "id" in row else f"{Path(unit.source).stem}-{n}")
+
+
+def _parquet_units(p: Path, on_error: OnError, text_column: str) -> Iterator[Unit]:
+    """One unit per row group of a Parquet file (the piece a reader can take without reading the rest)."""
+    import pyarrow.parquet as pq
+    try:
+        meta = pq.ParquetFile(p).metadata
+    except Exception as exc:  # pyarrow raises several kinds for a damaged file
+        on_error(InputError(str(p), None, f"not a readable Parquet file: {type(exc).__name__}: {exc}"))
+        return
+    names = meta.schema.names
+    if text_column not in names:
+        on_error(InputError(str(p), None, f"no column {text_column!r} (columns: {', '.join(names)})"))
+        return
+    for g in range(meta.num_row_groups):
+        yield Unit("parquet", str(p), paths=(text_column,), start=g, stop=g + 1, size=meta.row_group(g).num_rows)
+
+
+def _parquet_items(unit: Unit, limits: Limits, on_error: OnError) -> Iterator[Item]:
+    """The rows of one row group; the member is the ``id`` column, else the row number in the file."""
+    import pyarrow.parquet as pq
+    (column,) = unit.paths
+    pf = pq.ParquetFile(unit.source)
+    id_col = "id" if "id" in pf.schema_arrow.names else None
+    row = sum(pf.metadata.row_group(g).num_rows for g in range(unit.start))
+    for batch in pf.iter_batches(batch_size=64, row_groups=[unit.start], columns=[column] + ([id_col] if id_col else [])):
+        ids = batch.column(id_col).to_pylist() if id_col else None
+        for k, text in enumerate(batch.column(column).to_pylist()):
+            key = str(ids[k]) if ids else str(row)
+            row += 1
+            if not isinstance(text, str):
+                on_error(InputError(unit.source, key, f"column {column!r} is not text: {type(text).__name__}"))
+                continue
+            data = text.encode("utf-8")
+            if len(data) > limits.max_member_bytes:
+                on_error(InputError(unit.source, key, f"larger than the {limits.max_member_bytes} byte limit"))
+                continue
+            yield Item(unit.source, key, data, ".txt", stem=key if ids else f"{Path(unit.source).stem}-{key}")

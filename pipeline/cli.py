@@ -1,110 +1,140 @@
-"""The ``jixiao`` command line: verbs that mirror the workflow (extract, evaluate, train, ...)."""
+"""The ``jixiao`` command line: verbs that mirror the workflow (extract, evaluate, batch, train, ...).
+
+Only typer and the small modules that name the choices are imported here; each command imports its
+work, so ``jixiao --help`` and an argument error answer at once.  ``-v``/``-q`` set the level of the
+``logging`` messages (summaries at INFO; ``-q`` leaves errors only).  ``extract`` and ``batch`` take
+dotted overrides of the pipeline config, as spaCy does: ``--components.<name>.<setting> VALUE``.
+"""
 from __future__ import annotations
 
 import json
+import logging
 import sys
-import time
 from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+from .choices import Engine, ExportFormat, ProgressMode
+from .formats.ocr import engine_names
+
+log = logging.getLogger("jixiao")
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
                   help="jixiao (绩效): structured, checkable facts from Chinese budget-performance reports.")
+
+OcrEngine = Enum("OcrEngine", {n: n for n in engine_names()}, type=str)
+OVERRIDES = {"allow_extra_args": True, "ignore_unknown_options": True}
+OVERRIDES_HELP = ("Pipeline settings can be overridden after the arguments, as in spaCy: "
+                  "--components.<name>.<setting> VALUE (VALUE read as YAML), "
+                  "e.g. --components.model_tagger.policy.min_confidence 0.7.")
+
+
+def _plain_arguments() -> None:
+    """typer writes a required argument as ``{paths}...`` and its type as ``<list[Path]>``; write
+    ``PATHS...`` as click and Unix tools do (only where this typer has those methods)."""
+    from typer.core import TyperArgument
+    if hasattr(TyperArgument, "_usage_display_name"):
+        TyperArgument._usage_display_name = lambda self: self.display_name_raw.upper() + ("..." if self.nargs != 1 else "")
+        TyperArgument._rich_display_name = TyperArgument._usage_display_name
+        TyperArgument.display_type_rich = lambda self, ctx: None
+
+
+_plain_arguments()
 
 
 def _err(msg: str) -> None:
     print(f"jixiao: error: {msg}", file=sys.stderr, flush=True)
 
 
-@app.command()
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("jixiao")
+    except PackageNotFoundError:
+        from . import __version__
+        return __version__
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        print(f"jixiao {_version()}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(
+    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                 help="print the version and exit"),
+    verbose: int = typer.Option(0, "-v", "--verbose", count=True, help="more messages (-vv: debug)"),
+    quiet: int = typer.Option(0, "-q", "--quiet", count=True, help="fewer messages (-q: warnings and errors only)"),
+):
+    """jixiao (绩效): structured, checkable facts from Chinese budget-performance reports."""
+    level = logging.INFO + 10 * (quiet - verbose)
+    logging.basicConfig(level=max(logging.DEBUG, min(logging.CRITICAL, level)), stream=sys.stderr,
+                        format="%(message)s" if level >= logging.INFO else "%(levelname)s %(name)s: %(message)s")
+
+
+def _progress(mode: ProgressMode) -> ProgressMode:
+    """``-q`` silences progress unless it was asked for by name."""
+    return ProgressMode.none if mode is ProgressMode.auto and log.getEffectiveLevel() > logging.INFO else mode
+
+
+def _split_overrides(inputs: list, ctx: typer.Context) -> tuple[list, list[str]]:
+    """The inputs, and the dotted overrides after them (a variadic argument takes them in too)."""
+    at = next((i for i, x in enumerate(inputs) if str(x).startswith("--")), len(inputs))
+    if at == 0:
+        raise typer.BadParameter("give at least one input before the overrides", param_hint="inputs")
+    return inputs[:at], [str(x) for x in inputs[at:]] + list(ctx.args)
+
+
+def _pipeline_config(config: Optional[str], extra: list[str]):
+    """The pipeline config (a name or path) with the command line's dotted overrides applied."""
+    if not extra:
+        return config
+    from .config import apply_overrides, load_config
+    try:
+        return apply_overrides(load_config(config or "pipeline"), extra)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="overrides") from None
+
+
+@app.command(context_settings=OVERRIDES, epilog=OVERRIDES_HELP)
 def extract(
+    ctx: typer.Context,
     paths: List[Path] = typer.Argument(..., help="report files or directories (searched recursively)"),
     out: Path = typer.Option(Path("out"), "-o", "--out", help="output directory"),
     duckdb: bool = typer.Option(True, "--duckdb/--no-duckdb", help="also write OUT/jixiao.duckdb"),
     max_mb: float = typer.Option(20.0, "--max-mb", help="refuse files larger than this"),
     config: Optional[str] = typer.Option(None, "--config", help="pipeline config (default configs/pipeline.yaml)"),
-    resume: bool = typer.Option(True, "--resume/--overwrite", help="skip documents already in OUT/documents.jsonl"),
-    ocr_engine: Optional[str] = typer.Option(None, "--ocr-engine",
-                                             help="OCR for scans and images: tesseract or rapidocr (configs/ocr.yaml)"),
+    resume: bool = typer.Option(True, "--resume/--overwrite",
+                                help="skip documents whose content is already in OUT/documents.jsonl "
+                                     "(--overwrite: start OUT afresh)"),
+    ocr_engine: Optional[OcrEngine] = typer.Option(None, "--ocr-engine",
+                                                   help="OCR for scans and images (default: configs/ocr.yaml)"),
+    progress: ProgressMode = typer.Option(ProgressMode.auto, "--progress",
+                                          help="auto: a bar on a terminal, else a log line now and then"),
 ):
     """Extract entities and facts from reports into OUT/documents.jsonl (and OUT/jixiao.duckdb)."""
-    from .language import Pipeline
-    from .limits import DocumentLimits, extract_bounded
-    from .output import DuckDBWriter, JsonlWriter, WriteError
-    from .reading import ReadError, iter_input_files, read_document
+    from .batch.run import PipelineLoadError
+    from .extracting import Extraction
+    from .output import WriteError
+    from .store import StoreLockedError
 
-    out.mkdir(parents=True, exist_ok=True)
-    jsonl_path = out / "documents.jsonl"
-    if not resume and jsonl_path.exists():
-        jsonl_path.unlink()
-    writer = JsonlWriter(jsonl_path)
-    done = writer.done_ids() if resume else set()
-    db = DuckDBWriter(out / "jixiao.duckdb") if duckdb else None
-    nlp = Pipeline.from_config(config)
-    limits = DocumentLimits.from_config()
-    if ocr_engine:
+    paths, extra = _split_overrides(paths, ctx)
+    pipeline_config = _pipeline_config(config, extra)
+    if ocr_engine is not None:
         from .formats.ocr import choose_engine
-        try:
-            choose_engine(ocr_engine)
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--ocr-engine") from None
-    failures: list[ReadError] = []
-    errors_path = out / "errors.jsonl"
-
-    def fail(exc: ReadError) -> None:
-        failures.append(exc)
+        choose_engine(ocr_engine.value)
+    try:
+        run = Extraction(out, pipeline_config, duckdb=duckdb, resume=resume, progress=_progress(progress))
+        summary = run.run(paths, int(max_mb * 1024 * 1024))
+    except (WriteError, StoreLockedError, PipelineLoadError) as exc:
         _err(str(exc))
-        with open(errors_path, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"source": exc.path, "error": exc.cause}, ensure_ascii=False) + "\n")
-
-    ok = skipped = chars = 0
-    seen_ids: dict[str, str] = {}
-    t0 = time.perf_counter()
-    for path in iter_input_files(paths, fail):
-        doc_id = _unique_id(path, seen_ids)
-        if doc_id in done:
-            skipped += 1
-            continue
-        try:
-            doc = extract_bounded(lambda: read_document(path, max_bytes=int(max_mb * 1024 * 1024)), nlp, limits, path)
-        except ReadError as exc:
-            fail(exc)
-            continue
-        doc.id = doc_id
-        try:  # the database first: it replaces a document's rows, so a rerun can redo one the JSONL lacks
-            if db is not None:
-                db.write(doc)
-            writer.write(doc)
-        except WriteError as exc:
-            _err(str(exc))
-            raise typer.Exit(2)
-        ok += 1
-        chars += len(doc.text)
-    writer.close()
-    if db is not None:
-        db.close()
-    dt = time.perf_counter() - t0
-    print(f"{ok} extracted, {skipped} already done, {len(failures)} failed; "
-          f"{chars} characters in {dt:.1f} s -> {jsonl_path}" + (f", {out / 'jixiao.duckdb'}" if duckdb else ""),
-          file=sys.stderr)
-    raise typer.Exit(1 if failures else 0)
-
-
-def _unique_id(path: Path, seen: dict[str, str]) -> str:
-    """The file name without extension; a second file with the same name gets its path's hash.
-
-    ``os.path.realpath`` rather than ``Path.resolve``: it does not raise on a symlink loop, which
-    ``read_document`` then reports as that file's error."""
-    import hashlib
-    import os
-    stem = path.stem
-    key = os.path.realpath(path)
-    if seen.get(stem, key) != key:
-        stem = f"{stem}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
-    seen[stem] = key
-    return stem
+        raise typer.Exit(2)
+    log.info(summary.line(run.outputs()))
+    raise typer.Exit(1 if summary.failed else 0)
 
 
 class Missing(str, Enum):
@@ -122,7 +152,7 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="print machine-readable JSON"),
     peers: bool = typer.Option(False, "--peers", help="also score Recognizers-Text and jionlp (extra 'peers')"),
     config: Optional[str] = typer.Option(None, "--config", help="pipeline config when running the pipeline"),
-    compare: Optional[List[str]] = typer.Option(None, "--compare", help="also run these pipeline configs "
+    compare: Optional[List[str]] = typer.Option(None, "--compare", metavar="CONFIG", help="also run this pipeline config (repeatable) "
                                                                        "(e.g. configs/pipeline-rules.yaml)"),
     missing: Missing = typer.Option(Missing.refuse, "--missing",
                                     help="gold documents without a prediction in PRED: refuse to score, or skip "
@@ -145,16 +175,27 @@ def evaluate(
         for name in [config] + list(compare or []):
             nlp = Pipeline.from_config(name)
             label = "jixiao (default pipeline)" if name is None else f"jixiao ({name})"
-            systems[label] = score(gold_docs, [nlp(Document(id=g.id, text=g.text)) for g in gold_docs])
+            systems[label] = score(gold_docs, [nlp(Document(id=g.id, text=g.text)) for g in _each(label, gold_docs)])
     if peers:
         from .peers import PEERS
         for name, peer in PEERS.items():
-            systems[name] = score(gold_docs, [peer(g.id, g.text) for g in gold_docs],
+            systems[name] = score(gold_docs, [peer(g.id, g.text) for g in _each(name, gold_docs)],
                                   labels=("MONEY", "PERCENT", "QUANTITY"))
     if as_json:
         print(json.dumps({k: v.to_json() for k, v in systems.items()}, ensure_ascii=False, indent=2))
     else:
         print(format_table(systems))
+
+
+def _each(what: str, docs: list):
+    """The documents, with progress (a bar on a terminal, a line now and then off one)."""
+    from .progress import Reporter
+    reporter = Reporter(what, _progress(ProgressMode.auto))
+    reporter.set_total(len(docs))
+    for d in docs:
+        yield d
+        reporter.advance(1, len(d.text))
+    reporter.close()
 
 
 def _without_unpredicted(gold_docs: list, absent: list[str], pred: Path, missing: Missing) -> list:
@@ -169,42 +210,47 @@ def _without_unpredicted(gold_docs: list, absent: list[str], pred: Path, missing
     return kept
 
 
-@app.command()
+@app.command(context_settings=OVERRIDES, epilog=OVERRIDES_HELP)
 def batch(
-    inputs: List[str] = typer.Argument(..., help="directories, .zip/.tar/.tar.gz archives, .jsonl, path lists "
-                                                 "(@FILE, .lst) or datasets dirs (load_from_disk)"),
+    ctx: typer.Context,
+    inputs: List[str] = typer.Argument(..., help="directories, .zip/.tar/.tar.gz archives, .jsonl, .parquet, path "
+                                                 "lists (@FILE, .lst) or datasets dirs (load_from_disk)"),
     db: Path = typer.Option(Path("results.duckdb"), "--db", help="DuckDB results file (created or resumed)"),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="worker processes (default: core count)"),
-    engine: str = typer.Option("local", "--engine", help="local (processes on this machine) or ray"),
+    engine: Engine = typer.Option(Engine.local, "--engine", help="local processes, or Ray Data"),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster, e.g. ray://head:10001 (engine ray)"),
-    text_column: str = typer.Option("text", "--text-column", help="text field of a datasets or .jsonl input"),
+    text_column: str = typer.Option("text", "--text-column",
+                                    help="text field of a datasets, .jsonl or .parquet input"),
     to_dataset: Optional[Path] = typer.Option(None, "--to-dataset", help="also write predictions as a datasets dir"),
-    progress: str = typer.Option("auto", "--progress", help="bar, log or none (auto: bar on a terminal)"),
+    progress: ProgressMode = typer.Option(ProgressMode.auto, "--progress",
+                                          help="auto: a bar on a terminal, else a log line now and then"),
     config: Optional[str] = typer.Option(None, "--config", help="pipeline config (default configs/pipeline.yaml)"),
 ):
     """Extract facts from many documents into DuckDB: parallel, resumable, each document exactly once."""
-    from .batching import PipelineLoadError, run_batch
+    from .batch import run_batch
+    from .batch.run import PipelineLoadError
     from .output import WriteError
     from .store import StoreLockedError
 
+    inputs, extra = _split_overrides(inputs, ctx)
+    pipeline_config = _pipeline_config(config, extra)
     try:
-        summary = run_batch(inputs, db, workers=workers, engine=engine, address=address, config=config,
-                            text_column=text_column, progress=progress,
-                            to_dataset=str(to_dataset) if to_dataset else None)
+        summary = run_batch(inputs, db, workers=workers, engine=engine, address=address, config=pipeline_config,
+                            text_column=text_column, progress=_progress(progress), to_dataset=to_dataset)
     except (StoreLockedError, PipelineLoadError, WriteError) as exc:
         _err(str(exc))
         raise typer.Exit(2)
-    print(f"batch: {summary.line()} -> {db}", file=sys.stderr)
+    log.info(f"batch: {summary.line()} -> {db}")
     raise typer.Exit(130 if summary.interrupted else 1 if summary.failed or summary.input_errors else 0)
 
 
 @app.command("export")
 def export_db(
     db: Path = typer.Option(..., "--db", help="results database written by jixiao batch or extract"),
-    fmt: str = typer.Option("parquet", "--format", help="parquet, jsonl or csv"),
+    fmt: ExportFormat = typer.Option(ExportFormat.parquet, "--format", help="file format of each table"),
     out: Path = typer.Option(Path("export"), "-o", "--out", help="output directory"),
 ):
-    """Write the documents, entities, facts and errors tables to OUT/<table>.<format>."""
+    """Write every table of a results database to OUT/<table>.<format>."""
     from .store import StoreLockedError, export_tables
 
     if not db.is_file():
@@ -213,7 +259,7 @@ def export_db(
     try:
         for path in export_tables(db, fmt, out):
             print(path)
-    except (StoreLockedError, ValueError) as exc:
+    except StoreLockedError as exc:
         _err(str(exc))
         raise typer.Exit(2)
 
@@ -244,8 +290,7 @@ def report(
         raise typer.Exit(2)
     paths = write_report(docs, out)
     failed = sum(c["status"] == "fails" for d in docs for c in d.get("checks", []))
-    print(f"{len(docs)} documents, {failed} failed checks, {len(unreadable)} unreadable -> {paths[0]}",
-          file=sys.stderr)
+    log.info(f"{len(docs)} documents, {failed} failed checks, {len(unreadable)} unreadable -> {paths[0]}")
     raise typer.Exit(1 if unreadable else 0)
 
 

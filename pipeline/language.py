@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Iterable, Iterator, Optional
 
 from . import registry
 from .config import load_config
@@ -35,6 +35,21 @@ class Pipeline:
         if doc.pages:  # read from pages (PDF, scans): every entity and fact says where it stands
             attach_provenance(doc)
         return doc
+
+    def pipe(self, texts_or_docs: Iterable[str | Document], batch_size: int = 32,
+             n_process: int = 1) -> Iterator[Document]:
+        """Documents from texts (ids ``doc0``, ``doc1``, …) or ``Document`` s, in input order and streamed,
+        as spaCy's ``nlp.pipe``: an input is read only when its turn comes.  With ``n_process`` > 1,
+        batches of ``batch_size`` go to worker processes that rebuild this pipeline from its config
+        (a pipeline from ``jixiao.load``)."""
+        docs = (d if isinstance(d, Document) else Document(id=f"doc{i}", text=d) for i, d in enumerate(texts_or_docs))
+        if n_process <= 1:
+            yield from map(self, docs)
+            return
+        if not hasattr(self, "source_config"):
+            raise ValueError("n_process > 1 needs a pipeline loaded with jixiao.load(config)")
+        from .api import parallel_pipe
+        yield from parallel_pipe(self.source_config, docs, batch_size, n_process)
 
 
 _DEFAULT: Optional[Pipeline] = None

@@ -12,11 +12,11 @@ import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Iterator
 
-from .config import load_config
+from .config import settings
 from .doc import Document
-from .reading import ReadError
+from .formats.source import ReadError
 
 
 class DocumentTimeout(BaseException):
@@ -31,7 +31,7 @@ class DocumentLimits:
 
     @classmethod
     def from_config(cls, name: str = "limits") -> "DocumentLimits":
-        return cls(**load_config(name)["document"])
+        return settings(cls, name, "document")
 
     def check_size(self, doc: Document, where: str | os.PathLike) -> None:
         """Refuse a document longer than ``max_chars`` before any stage reads it."""
@@ -73,17 +73,3 @@ def deadline(seconds: float) -> Iterator[None]:
             state["done"] = True
             if state["fired"]:  # fired as the block ended: never let it land in the caller
                 _raise_in(target, None)
-
-
-def extract_bounded(read: Callable[[], Document], nlp, limits: DocumentLimits, where: str | os.PathLike) -> Document:
-    """Read and extract one document within ``limits``; every failure is one ``ReadError`` naming ``where``."""
-    try:
-        with deadline(limits.max_seconds):
-            doc = read()
-            limits.check_size(doc, where)
-            try:
-                return nlp(doc)
-            except Exception as exc:  # a bug on one document must not lose the others
-                raise ReadError(where, f"extraction failed: {type(exc).__name__}: {exc}") from None
-    except DocumentTimeout:
-        raise ReadError(where, limits.timed_out()) from None

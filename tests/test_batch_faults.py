@@ -17,7 +17,9 @@ import pytest
 import yaml
 
 from batch_corpus import JIXIAO, ROOT, cli_env, distinct_docs, long_line_report, snapshot, write_docs
-from pipeline.batching import run_batch
+from pipeline.batch import run_batch
+
+pytestmark = pytest.mark.integration  # the command in subprocesses, worker processes
 
 N_DOCS = 300
 PROGRESS = re.compile(r"batch: (\d+)/(\d+) done, (\d+) committed")
@@ -39,8 +41,9 @@ def env(tmp_path):
     configs = tmp_path / "configs"
     shutil.copytree(ROOT / "configs", configs)
     cfg = yaml.safe_load((configs / "batch.yaml").read_text(encoding="utf-8"))
-    cfg["local"].update(commit_docs=32, commit_seconds=0.3, log_seconds=0.1)
+    cfg["store"].update(commit_docs=32, commit_seconds=0.3)
     (configs / "batch.yaml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    (configs / "progress.yaml").write_text("log_seconds: 0.1\n", encoding="utf-8")
     return dict(cli_env(tmp_path), JIXIAO_CONFIGS=str(configs))
 
 

@@ -12,16 +12,16 @@ import pytest
 
 from batch_corpus import distinct_docs, snapshot
 from pipeline.archives import InputError, Limits, iter_items, plan_units
-from pipeline.batching import run_batch
+from pipeline.batch import BatchSettings, run_batch
 
 REPORT = ("沅陵县国有土地上房屋征收服务中心\n2021年度部门整体支出绩效自评报告\n"
           "全年完成征收土地33亩，支付补偿资金284.32万元。")
 
 
-def items_of(*inputs, limits: Limits | None = None):
+def items_of(*inputs, limits: Limits | None = None, text_column: str = "text"):
     errors: list[InputError] = []
-    items = list(iter_items(plan_units([str(i) for i in inputs], errors.append), limits or Limits.from_config(),
-                            errors.append))
+    items = list(iter_items(plan_units([str(i) for i in inputs], errors.append, text_column=text_column),
+                            limits or BatchSettings.load().limits, errors.append))
     return items, errors
 
 
@@ -85,7 +85,7 @@ def test_gbk_zip_member_names_and_raw_tar_names_are_decoded_not_fatal(tmp_path):
 
 
 def test_zip_bombs_are_refused_with_one_line_naming_the_member(tmp_path):
-    limits = Limits.from_config()
+    limits = BatchSettings.load().limits
     z = zip_with(tmp_path / "bomb.zip", {
         "ok.txt": REPORT.encode("utf-8"),
         "huge.txt": b"0" * (limits.max_member_bytes + 1),
@@ -100,7 +100,7 @@ def test_zip_bombs_are_refused_with_one_line_naming_the_member(tmp_path):
 
 
 def test_gzip_bomb_inside_tar_is_refused(tmp_path):
-    limits = Limits.from_config()
+    limits = BatchSettings.load().limits
     t = tmp_path / "bomb.tar.gz"
     with tarfile.open(t, "w:gz") as tf:
         for name, data in (("zeros.txt", b"\x00" * 3_000_000), ("ok.txt", REPORT.encode())):
@@ -139,6 +139,7 @@ def test_corrupt_member_and_truncated_archive_keep_the_readable_members(tmp_path
     assert len(errors) == 1 and "corrupt tar archive" in str(errors[0]) and docs[1][0] in str(errors[0])
 
 
+@pytest.mark.integration  # worker processes
 def test_path_traversal_names_are_labels_never_files(tmp_path, monkeypatch):
     work = tmp_path / "work"
     work.mkdir()
@@ -176,6 +177,7 @@ def test_path_lists_and_jsonl_documents(tmp_path):
     assert len(items2) == 2
 
 
+@pytest.mark.integration  # worker processes
 def test_datasets_dir_in_and_predictions_dataset_out(tmp_path):
     datasets = pytest.importorskip("datasets")
     ds_dir = tmp_path / "ds"
@@ -186,12 +188,31 @@ def test_datasets_dir_in_and_predictions_dataset_out(tmp_path):
     assert summary.ok == 2
     pred = datasets.load_from_disk(str(out))
     rows = {r["member"]: r for r in pred}
-    assert set(rows) == {"a", "b"}
+    assert set(rows) == {"a", "b"} and {r["id"] for r in pred} == {"a", "b"}
+    labels = pred.features["entities"].feature["label"]
+    assert isinstance(labels, datasets.ClassLabel) and labels.names == ["MONEY", "PERCENT", "QUANTITY", "PROJECT"]
+    assert pred.features["status"].names == ["ok", "failed"]
+    assert "null" not in repr(pred.features)  # every column typed, even one empty in every row
     mu = [e for e in rows["a"]["entities"] if e["text"] == "33亩"]
-    assert mu and mu[0]["label"] == "QUANTITY" and mu[0]["value"] == 33 and mu[0]["unit"] == "亩"
-    money = [f for f in rows["a"]["facts"] if f["label"] == "MONEY"]
+    assert mu and labels.int2str(mu[0]["label"]) == "QUANTITY" and mu[0]["value"] == 33 and mu[0]["unit"] == "亩"
+    money = [f for f in rows["a"]["facts"] if pred.features["facts"].feature["label"].int2str(f["label"]) == "MONEY"]
     assert money and money[0]["value"] == 2843200 and money[0]["unit"] == "元"
+    assert rows["b"]["entities"] == [] and rows["b"]["facts"] == []
     assert snapshot(tmp_path / "r.duckdb")["statuses"] == {"ok": 2}
+
+
+@pytest.mark.integration  # worker processes
+def test_parquet_files_are_read_a_row_group_at_a_time(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    path = tmp_path / "reports.parquet"
+    pq.write_table(pa.table({"id": ["p1", "p2", "p3"], "body": [REPORT, REPORT + "\n", None]}), path, row_group_size=2)
+    items, errors = items_of(path, text_column="body")
+    assert [(i.member, i.stem) for i in items] == [("p1", "p1"), ("p2", "p2")]
+    assert [(e.member, e.message) for e in errors] == [("p3", "column 'body' is not text: NoneType")]
+    summary = run_batch([str(path)], tmp_path / "r.duckdb", workers=1, progress="none", text_column="body")
+    assert (summary.ok, summary.input_errors) == (2, 1)
+    assert snapshot(tmp_path / "r.duckdb")["doc_ids"] == [("p1", 1), ("p2", 1)]
 
 
 def test_case06_zip_member_named_with_backslashes_is_a_document_not_dropped(tmp_path):
@@ -223,7 +244,7 @@ def test_case07_truncated_zip_keeps_the_members_before_the_cut(tmp_path, compres
 
 
 def test_archives_nested_too_deep_and_bombs_inside_nested_archives_are_refused(tmp_path):
-    limits = Limits.from_config()
+    limits = BatchSettings.load().limits
     level = REPORT.encode()
     for depth in range(limits.max_depth + 1):  # ok.txt inside max_depth + 1 levels of zips
         buffer = io.BytesIO()

@@ -15,6 +15,8 @@ import yaml
 from batch_corpus import long_line_report
 
 ROOT = Path(__file__).resolve().parent.parent
+RULES = "configs/pipeline-rules.yaml"
+pytestmark = pytest.mark.integration  # each test runs the command in a subprocess
 
 
 def run_jixiao(*args, cwd=None) -> subprocess.CompletedProcess:
@@ -135,7 +137,7 @@ def test_case09_document_over_the_time_or_size_bound_fails_alone(tmp_path):
     good = (ROOT / "samples" / "reports" / "003_b2570951c4ea1818.txt").read_text(encoding="utf-8")
     (inp / "a_good.txt").write_text(good, encoding="utf-8")
     (inp / "m_no_line_breaks.txt").write_text(long_line_report(700_000), encoding="utf-8")  # 2 MB, one line
-    (inp / "z_good.txt").write_text(good.replace("2021", "2022"), encoding="utf-8")
+    (inp / "z_good.txt").write_text(good.replace("2022", "2023"), encoding="utf-8")
     env = dict(os.environ, JIXIAO_CONFIGS=str(configs_with_limits(tmp_path, max_seconds=3)))
     proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "extract", str(inp), "-o", str(tmp_path / "out"),
                            "--config", "configs/pipeline-rules.yaml"], capture_output=True, text=True, cwd=ROOT,
@@ -152,3 +154,42 @@ def test_case09_document_over_the_time_or_size_bound_fails_alone(tmp_path):
                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
     assert proc.returncode == 1
     assert "700,000 characters, over the 500,000 limit (max_chars in configs/limits.yaml)" in proc.stderr
+
+
+def test_extract_and_batch_name_documents_alike_with_the_content_hash_beside(tmp_path):
+    from pipeline.batch import run_batch
+    good = (ROOT / "samples" / "reports" / "003_b2570951c4ea1818.txt").read_text(encoding="utf-8")
+    inp = tmp_path / "in"
+    for sub, text in (("a", good), ("b", good.replace("2022", "2023")), ("c", good)):
+        (inp / sub).mkdir(parents=True)
+        (inp / sub / "report.txt").write_text(text, encoding="utf-8")
+    proc = run_jixiao("extract", inp, "-o", tmp_path / "out", "--config", RULES)
+    assert proc.returncode == 0, proc.stderr
+    assert "2 extracted, 1 already done" in proc.stderr  # c/report.txt is a/report.txt again
+    run_batch([str(inp)], tmp_path / "batch.duckdb", workers=1, progress="none", config=str(ROOT / RULES))
+    tables = []
+    for db in (tmp_path / "out" / "jixiao.duckdb", tmp_path / "batch.duckdb"):
+        con = duckdb.connect(str(db), read_only=True)
+        tables.append(con.execute("SELECT id, sha256, source FROM documents ORDER BY id").fetchall())
+        con.close()
+    assert tables[0] == tables[1]
+    (first, sha_a, src_a), (second, sha_b, _) = tables[0]
+    assert first == "report" and src_a.endswith("a/report.txt") and second == f"report-{sha_b[:8]}"
+    assert {(d["id"], d["sha256"]) for d in read_jsonl(tmp_path / "out" / "documents.jsonl")} == {
+        (first, sha_a), (second, sha_b)}
+
+
+def test_a_rerun_after_a_crash_between_database_and_jsonl_writes_each_document_once(tmp_path):
+    out = tmp_path / "out"
+    proc = run_jixiao("extract", ROOT / "samples" / "reports", "-o", out, "--config", RULES)
+    assert proc.returncode == 0, proc.stderr
+    lines = (out / "documents.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    (out / "documents.jsonl").write_text("".join(lines[:2]), encoding="utf-8")  # the database holds all five
+    proc = run_jixiao("extract", ROOT / "samples" / "reports", "-o", out, "--config", RULES)
+    assert proc.returncode == 0, proc.stderr
+    assert "3 extracted, 2 already done" in proc.stderr
+    assert sorted(read_jsonl(out / "documents.jsonl"), key=lambda d: d["id"]) == sorted(
+        (json.loads(line) for line in lines), key=lambda d: d["id"])
+    con = duckdb.connect(str(out / "jixiao.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*), count(DISTINCT sha256) FROM documents").fetchone() == (5, 5)
+

@@ -3,6 +3,7 @@ colours, and a failed check's link lands on the figure it is about.  Screenshots
 ``$JIXIAO_ARTIFACTS`` (default ``.artifacts/screenshots``)."""
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -14,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import load_config
-from pipeline.report import load_inputs, page_name, write_report
+from pipeline.report import amount, load_inputs, money_by_subject, page_name, render_document, write_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (scripts/setup-system.sh)")]
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (scripts/setup-system.sh)")]
 
 
 def _chromium(tmp_path: Path, *args: str) -> str:
@@ -125,6 +126,35 @@ def test_index_links_every_document(report_dir, tmp_path, root):
     assert sorted(dom.links) == sorted(page_name(i) for i in docs)
     _chromium(tmp_path, "--window-size=1000,400", f"--screenshot={_artifacts(root) / 'report-index.png'}",
               (out / "index.html").as_uri())
+
+
+def test_index_draws_check_status_and_money_by_subject_as_inline_svg(report_dir, tmp_path):
+    out, docs = report_dir
+    html_text = (out / "index.html").read_text(encoding="utf-8")
+    assert "2 documents" in html_text and not re.search(r"<(script|img|link)\b", html_text)  # one offline file
+    dom = _Dom()
+    dom.feed(_chromium(tmp_path, "--dump-dom", (out / "index.html").as_uri()))
+    for chart in ("status-chart", "money-all", "money-0", "money-1"):
+        assert chart in dom.ids, chart
+    bars = re.findall(r'<rect class="(fails|unknown|holds)"[^>]*><title>([^:<]+): (\d+)', html_text)
+    for doc_id, d in docs.items():
+        drawn = {status: int(n) for status, who, n in bars if who == doc_id}
+        counted = {s: sum(c["status"] == s for c in d["checks"]) for s in ("fails", "unknown", "holds")}
+        assert drawn == {s: n for s, n in counted.items() if n}
+    money = [f for d in docs.values() for f in d["facts"] if f["label"] == "MONEY" and f["unit"] == "元"]
+    top = max(money_by_subject(docs.values()).items(), key=lambda kv: kv[1])
+    assert f"{html.escape(top[0])}: {amount(top[1], '元')}</title>" in html_text and money
+
+
+def test_money_reads_as_yuan_with_separators_and_empty_sections_are_hidden():
+    assert amount(2797700.0, "元") == "2,797,700 元" and amount(57.23, "%") == "57.23 %"
+    assert amount(0.5, None) == "0.5" and amount(None, "元") == ""
+    page = render_document({"id": "x", "text": "基本支出284.32万元", "entities": [], "checks": [],
+                            "facts": [{"label": "MONEY", "value": 2843200.0, "unit": "元", "number": {
+                                "start": 4, "end": 12, "text": "284.32万元"}, "subject": None, "project": None}]})
+    assert "2,843,200 元" in page and "e+06" not in page
+    assert 'id="facts"' in page and 'id="indicators"' not in page and 'id="budget"' not in page
+    assert 'id="checks"' not in page
 
 
 def test_case12_report_of_a_folder_with_one_bad_file_reports_the_rest(root, tmp_path):

@@ -1,7 +1,6 @@
 """Segmentation: one definition of sentences and clauses; the domain dictionary keeps budget
-vocabulary whole; spaCy sees our entities."""
-from pipeline import extract
-from pipeline.segmenting import Sentences, segment, to_spacy
+vocabulary whole."""
+from pipeline.segmenting import Sentences, segment
 
 
 def test_a_sentence_ends_at_a_full_stop_or_a_line_break_and_a_semicolon_ends_a_clause():
@@ -24,11 +23,3 @@ def test_domain_words_stay_whole_and_tokens_cover_the_text():
     assert "".join(words) == text
     assert all(text[t.start:t.end] == t.text for t in tokens)
 
-
-def test_spacy_doc_carries_the_entities_as_ents():
-    doc = extract("基本支出284.32万元，占比57.23%，征收房屋164栋。")
-    sdoc = to_spacy(doc)
-    assert sdoc.text == doc.text
-    assert [(e.text, e.label_) for e in sdoc.ents] == [("284.32万元", "MONEY"), ("57.23%", "PERCENT"),
-                                                      ("164栋", "QUANTITY")]
-    assert [(e.start_char, e.end_char) for e in sdoc.ents] == [(e.start, e.end) for e in doc.entities]

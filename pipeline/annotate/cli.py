@@ -7,22 +7,22 @@ from __future__ import annotations
 import json
 import os
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-annotate_app = typer.Typer(add_completion=False, no_args_is_help=True,
+annotate_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                            help="Annotators in the loop: export tasks with pre-annotations, import corrections, "
                                 "rank documents to label next, measure agreement.")
 
-FORMAT_HELP = "label-studio or doccano"
+class Format(str, Enum):
+    label_studio = "label-studio"
+    doccano = "doccano"
 
 
-def _check_format(fmt: str) -> str:
-    if fmt not in ("label-studio", "doccano"):
-        raise typer.BadParameter(f"unknown format {fmt!r}; use label-studio or doccano", param_hint="--format")
-    return fmt
+FORMAT_HELP = "the annotation tool's format"
 
 
 def _check_labels(labels: Optional[str]) -> Optional[tuple[str, ...]]:
@@ -40,7 +40,7 @@ def _check_labels(labels: Optional[str]) -> Optional[tuple[str, ...]]:
 @annotate_app.command("export")
 def export_cmd(
     inputs: List[Path] = typer.Argument(..., help="reports, directories, or JSONL files of documents (id, text)"),
-    fmt: str = typer.Option(..., "--format", help=FORMAT_HELP),
+    fmt: Format = typer.Option(..., "--format", help=FORMAT_HELP),
     out: Path = typer.Option(..., "-o", "--out", help="tasks file (.json for Label Studio, .jsonl for doccano)"),
     limit: Optional[int] = typer.Option(None, "--limit", help="export only the first N documents"),
     keep_entities: bool = typer.Option(False, "--keep-entities",
@@ -53,10 +53,10 @@ def export_cmd(
 ):
     """Tasks with pre-annotations (Label Studio predictions / doccano spans) for annotators to correct."""
     from .roundtrip import export
-    n = export(inputs, _check_format(fmt), out, limit=limit, config=config, keep_entities=keep_entities,
+    n = export(inputs, fmt.value, out, limit=limit, config=config, keep_entities=keep_entities,
                labels=_check_labels(labels))
     print(f"{n} tasks -> {out}", file=sys.stderr)
-    if fmt == "label-studio":
+    if fmt is Format.label_studio:
         from ..config import config_dir
         print(f"labelling config: {config_dir() / 'label_studio.xml'}", file=sys.stderr)
     raise typer.Exit(0 if n else 1)
@@ -65,7 +65,7 @@ def export_cmd(
 @annotate_app.command("import")
 def import_cmd(
     path: Path = typer.Argument(..., help="Label Studio JSON / JSON-MIN export, doccano JSONL or export zip"),
-    fmt: str = typer.Option(..., "--format", help=FORMAT_HELP),
+    fmt: Format = typer.Option(..., "--format", help=FORMAT_HELP),
     out: Path = typer.Option(..., "-o", "--out", help="GUIDELINES.md JSONL to write (e.g. annotations/reviewed/x.jsonl)"),
     report: Optional[Path] = typer.Option(None, "--report", help="also write the per-task report as JSON"),
     pre: Optional[Path] = typer.Option(None, "--pre", help="pre-annotations (documents JSONL) for exports without them"),
@@ -77,9 +77,9 @@ def import_cmd(
         print(f"jixiao: error: {path}: {'not a file' if path.exists() else 'no such file'}", file=sys.stderr)
         raise typer.Exit(2)
     try:
-        imported = import_file(path, _check_format(fmt), pre=pre)
+        imported = import_file(path, fmt.value, pre=pre)
     except (json.JSONDecodeError, UnicodeDecodeError, ExportError) as exc:
-        print(f"jixiao: error: {path}: not a {fmt} export: {exc}", file=sys.stderr)
+        print(f"jixiao: error: {path}: not a {fmt.value} export: {exc}", file=sys.stderr)
         raise typer.Exit(2)
     except OSError as exc:
         print(f"jixiao: error: {path}: cannot read: {exc.strerror or exc}", file=sys.stderr)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional
 
-from ..config import load_config
+from ..config import settings
 from ..doc import Document
 from .labelstudio import LabelConfig, entities_to_results
 from .source import Prelabeller
@@ -46,7 +46,7 @@ class ServeSettings:
 
     @classmethod
     def from_config(cls, name: str = "serve") -> "ServeSettings":
-        return cls(**load_config(name))
+        return settings(cls, name)
 
 
 @dataclass

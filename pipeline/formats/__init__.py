@@ -1,6 +1,5 @@
-"""Readers for DOCX, PDF and scanned images; importing this package registers them by suffix.
+"""Readers for plain text, DOCX, PDF and scanned images, chosen by suffix (``registry.reader_for``).
 
-Heavy libraries (python-docx, pdfplumber, Pillow, the OCR engines) are imported only when a
-file of their kind is read.
+Each reader takes a ``Source`` (bytes or a path) and is imported, with its heavy libraries
+(python-docx, pdfplumber, Pillow, the OCR engines), only when a file of its kind is read.
 """
-from . import images, pdf, word  # noqa: F401

@@ -9,29 +9,32 @@ with the page count.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from ..doc import Document
-from ..reading import ReadError, reader
 from .failures import one_line_errors
 from .layout import Line, PagedText, join_wrapped
 from .ocr import Box, OcrUnavailable, arrange, get_engine, ocr_settings
+from .source import ReadError, Source
 
 
-@reader(".pdf")
 @one_line_errors("PDF")
-def read_pdf(path: Path) -> Document:
+def read_pdf(source: Source) -> Document:
     try:
         import pdfplumber
     except ImportError:
-        raise ReadError(path, "reading .pdf needs pdfplumber (pip install 'jixiao[docs]')") from None
-    with open(path, "rb") as f:
-        if b"%PDF-" not in f.read(1024):
-            raise ReadError(path, "not a PDF (no %PDF- header)")
-    try:
-        pdf = pdfplumber.open(str(path))
-    except Exception as exc:
-        raise ReadError(path, _open_error(exc)) from None
+        raise ReadError(source.name, "reading .pdf needs pdfplumber (pip install 'jixiao[docs]')") from None
+    with source.open() as stream:
+        if b"%PDF-" not in stream.read(1024):
+            raise ReadError(source.name, "not a PDF (no %PDF- header)")
+        stream.seek(0)
+        try:
+            pdf = pdfplumber.open(stream)
+        except Exception as exc:
+            raise ReadError(source.name, _open_error(exc)) from None
+        return _read_pages(source, pdf)
+
+
+def _read_pages(source: Source, pdf) -> Document:
+    """Each page from its text layer, or by OCR where it has none; the PDF is closed at the end."""
     settings = ocr_settings()
     paged = PagedText()
     ocr_pages: list[int] = []
@@ -45,11 +48,11 @@ def read_pdf(path: Path) -> Document:
                 lines = text_layer_lines(page, settings.get("min_text_chars", 8))
                 if lines is None:
                     if renderer is None:
-                        renderer = _Renderer(path)
+                        renderer = _Renderer(source)
                     lines = ocr_page(renderer, number, settings.get("dpi", 200))
                     ocr_pages.append(number)
             except OcrUnavailable as exc:
-                raise ReadError(path, f"page {number} has no text layer and OCR is unavailable: {exc}") from None
+                raise ReadError(source.name, f"page {number} has no text layer and OCR is unavailable: {exc}") from None
             except ReadError:
                 raise
             except Exception as exc:
@@ -61,15 +64,15 @@ def read_pdf(path: Path) -> Document:
     except ReadError:
         raise
     except Exception as exc:
-        raise ReadError(path, f"damaged PDF: {type(exc).__name__}: {exc}".splitlines()[0]) from None
+        raise ReadError(source.name, f"damaged PDF: {type(exc).__name__}: {exc}".splitlines()[0]) from None
     finally:
         pdf.close()
         if renderer is not None:
             renderer.close()
     if not paged.has_text():
         what = "OCR found no text" if ocr_pages else "no text layer and no images"
-        raise ReadError(path, f"no text in {n_pages} page(s): {what}")
-    return paged.document(path.stem, box_unit="pt", ocr_pages=ocr_pages or None,
+        raise ReadError(source.name, f"no text in {n_pages} page(s): {what}")
+    return paged.document(source.stem, box_unit="pt", ocr_pages=ocr_pages or None,
                           ocr_engine=get_engine().name if ocr_pages else None,
                           page_errors=page_errors or None)
 
@@ -131,9 +134,9 @@ def _cell(c) -> str:
 class _Renderer:
     """Renders pages of one PDF to images for OCR (pypdfium2, opened only when needed)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, source: Source):
         import pypdfium2
-        self._pdf = pypdfium2.PdfDocument(str(path))
+        self._pdf = pypdfium2.PdfDocument(source.data if source.data is not None else str(source.path))
 
     def image(self, number: int, dpi: int):
         page = self._pdf[number - 1]

@@ -7,33 +7,34 @@ cells, so the columns stay aligned with the header and no number is counted twic
 from __future__ import annotations
 
 import zipfile
-from pathlib import Path
 
 from ..doc import Document
-from ..reading import ReadError, reader
 from .failures import one_line_errors
 from .layout import join_wrapped
+from .source import ReadError, Source
 
 
-@reader(".docx")
 @one_line_errors("DOCX")
-def read_docx(path: Path) -> Document:
+def read_docx(source: Source) -> Document:
     try:
         import docx
     except ImportError:
-        raise ReadError(path, "reading .docx needs python-docx (pip install 'jixiao[docs]')") from None
-    if not zipfile.is_zipfile(path):
-        raise ReadError(path, "not a DOCX file (not a ZIP package); an old binary .doc must be converted first")
+        raise ReadError(source.name, "reading .docx needs python-docx (pip install 'jixiao[docs]')") from None
+    with source.open() as f:
+        is_zip = zipfile.is_zipfile(f)
+    if not is_zip:
+        raise ReadError(source.name, "not a DOCX file (not a ZIP package); an old binary .doc must be converted first")
     try:
-        d = docx.Document(str(path))
+        with source.open() as f:
+            d = docx.Document(f)
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors... on broken packages
-        raise ReadError(path, f"damaged DOCX: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        raise ReadError(source.name, f"damaged DOCX: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
                         .rstrip(": ")) from None
     blocks = list(_blocks(d))
     text = "\n".join(blocks)
     if not text.strip():
-        raise ReadError(path, "no text in the DOCX body")
-    return Document(id=path.stem, text=text)
+        raise ReadError(source.name, "no text in the DOCX body")
+    return Document(id=source.stem, text=text)
 
 
 def _blocks(container):
