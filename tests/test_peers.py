@@ -70,7 +70,7 @@ def test_evaluate_with_peers_prints_all_systems(tmp_path):
     result = CliRunner().invoke(app, ["evaluate", "--gold", str(path), "--peers", "--json"])
     assert result.exit_code == 0, result.output
     scores = json.loads(result.output[result.output.index("{"):])
-    assert set(scores) == {"jixiao", "recognizers-text", "jionlp"}
-    assert scores["jixiao"]["labels"]["MONEY"]["f1"] == 1.0
+    assert set(scores) == {"jixiao (default pipeline)", "recognizers-text", "jionlp"}
+    assert scores["jixiao (default pipeline)"]["labels"]["MONEY"]["f1"] == 1.0
     assert scores["recognizers-text"]["labels"]["PERCENT"]["tp"] == 1
     assert scores["jionlp"]["labels"]["MONEY"]["tp"] == 1

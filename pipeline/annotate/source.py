@@ -39,7 +39,7 @@ def _components(config: Optional[str]) -> list[dict]:
 def _model_dir(config: Optional[str]) -> Path:
     from ..config import PROJECT_ROOT, load_config
     settings = next((c.get("settings") or {} for c in _components(config) if c["name"] == "model_tagger"), {})
-    d = Path(settings.get("model_dir") or load_config("model").get("model_dir", "models/jixiao-zh-char"))
+    d = Path(settings.get("model_dir") or load_config("model")["model_dir"])
     return d if d.is_absolute() else PROJECT_ROOT / d
 
 
