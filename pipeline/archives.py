@@ -14,7 +14,6 @@ import io
 import json
 import os
 import re
-import struct
 import tarfile
 import zipfile
 import zlib
@@ -23,24 +22,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
+from .archive_limits import Limits, archive_too_large, bomb_ratio, too_compressed, too_large
 from .formats.source import Source
+from .zip_salvage import LocalHeaders
 
 ZIP_SUFFIXES = (".zip",)
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 LIST_SUFFIXES = (".lst", ".list")
 JSONL_SUFFIXES = (".jsonl",)
 PARQUET_SUFFIXES = (".parquet",)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds that protect memory and disk from hostile archives (``limits`` of ``configs/batch.yaml``)."""
-
-    max_member_bytes: int
-    max_ratio: float
-    ratio_min_bytes: int
-    max_archive_bytes: int
-    max_depth: int
 
 
 @dataclass(frozen=True)
@@ -366,6 +356,39 @@ def _member_items(source: str, prefix: Optional[str], name: str, data: bytes, li
     yield Item(source, member, data, suffix)
 
 
+def _salvaged_zip_items(file, source: str, prefix: Optional[str], limits: Limits, on_error: OnError,
+                        depth: int, cause: str) -> Iterator[Item]:
+    """The members of a zip whose central directory cannot be read, from their local headers
+    (``zip_salvage``).  The archive gets one error that says how many members were read and where
+    reading stopped."""
+    try:
+        f = open(file, "rb") if isinstance(file, str) else file
+    except OSError as exc:
+        on_error(InputError(source, prefix, f"cannot read: {exc.strerror or exc}"))
+        return
+    read, expanded = 0, 0
+    with f:
+        walk = LocalHeaders(f, limits)
+        for raw, data, damage in walk:
+            name = decode_member_name(raw)
+            member = _join(prefix, name)
+            if damage:
+                on_error(InputError(source, member, f"unreadable member: {damage}"))
+                continue
+            if name.endswith("/") or _skip_name(name):
+                continue
+            expanded += len(data)
+            if expanded > limits.max_archive_bytes:
+                walk.stop(raw, archive_too_large(limits))
+                break
+            read += 1
+            yield from _member_items(source, prefix, name, data, limits, on_error, depth)
+    stopped = walk.stopped and (f"{_join(prefix, decode_member_name(walk.stopped_at))}: {walk.stopped}"
+                                if walk.stopped_at is not None else walk.stopped)
+    on_error(InputError(source, prefix, f"not a readable zip archive ({cause}): {read} members read from their "
+                                        "local headers" + (f", then stopped at {stopped}" if stopped else "")))
+
+
 def _zip_items(file, source: str, prefix: Optional[str], limits: Limits, on_error: OnError,
                start: int, stop: Optional[int], depth: int) -> Iterator[Item]:
     try:
@@ -384,14 +407,14 @@ def _zip_items(file, source: str, prefix: Optional[str], limits: Limits, on_erro
                 continue
             member = _join(prefix, name)
             if info.file_size > limits.max_member_bytes:
-                on_error(InputError(source, member, _too_large(info.file_size, limits)))
+                on_error(InputError(source, member, too_large(info.file_size, limits)))
                 continue
-            if _bomb_ratio(info.file_size, info.compress_size, limits):
-                on_error(InputError(source, member, _too_compressed(info.file_size, info.compress_size, limits)))
+            if bomb_ratio(info.file_size, info.compress_size, limits):
+                on_error(InputError(source, member, too_compressed(info.file_size, info.compress_size, limits)))
                 continue
             expanded += info.file_size
             if expanded > limits.max_archive_bytes:
-                on_error(InputError(source, member, _archive_too_large(limits)))
+                on_error(InputError(source, member, archive_too_large(limits)))
                 return
             try:
                 with zf.open(info) as f:
@@ -399,154 +422,10 @@ def _zip_items(file, source: str, prefix: Optional[str], limits: Limits, on_erro
             except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
                 on_error(InputError(source, member, f"unreadable member: {type(exc).__name__}: {exc}"))
                 continue
-            if len(data) > limits.max_member_bytes or _bomb_ratio(len(data), info.compress_size, limits):
+            if len(data) > limits.max_member_bytes or bomb_ratio(len(data), info.compress_size, limits):
                 on_error(InputError(source, member, "refused: expands beyond what its header declares (zip bomb)"))
                 continue
             yield from _member_items(source, prefix, name, data, limits, on_error, depth)
-
-
-_LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")  # signature ... name length, extra length
-_DESCRIPTOR = struct.Struct("<III")               # crc-32, compressed size, size (after an optional signature)
-_ZIP_ENDS = (b"", b"PK\x01\x02", b"PK\x05\x06", b"PK\x06\x06")  # central directory records, or no more bytes
-
-
-class _Damaged(Exception):
-    """A member of a damaged zip that cannot be read; ``lost`` when its end is unknown too, so
-    nothing after it can be found."""
-
-    def __init__(self, message: str, lost: bool):
-        super().__init__(message)
-        self.lost = lost
-
-
-def _salvaged_zip_items(file, source: str, prefix: Optional[str], limits: Limits, on_error: OnError,
-                        depth: int, cause: str) -> Iterator[Item]:
-    """The members of a zip whose central directory cannot be read (a truncated download, a damaged
-    end), found from their local headers one after another, as far as the bytes go.  The archive
-    gets one error that says how many members were read and where reading stopped."""
-    try:
-        f = open(file, "rb") if isinstance(file, str) else file
-    except OSError as exc:
-        on_error(InputError(source, prefix, f"cannot read: {exc.strerror or exc}"))
-        return
-    read, expanded, stopped = 0, 0, ""
-    with f:
-        size = f.seek(0, io.SEEK_END)
-        f.seek(0)
-        while not stopped:
-            at = f.tell()
-            header = f.read(_LOCAL_HEADER.size)
-            if header[:4] in _ZIP_ENDS:
-                break
-            if header[:4] != b"PK\x03\x04":
-                stopped = f"byte {at}: no zip header there"
-                break
-            if len(header) < _LOCAL_HEADER.size:
-                stopped = f"byte {at}: a local header cut off by the end of the archive"
-                break
-            _, _, flags, method, _, _, crc, csize, _, name_len, extra_len = _LOCAL_HEADER.unpack(header)
-            name = decode_member_name(f.read(name_len))
-            f.seek(extra_len, io.SEEK_CUR)
-            member = _join(prefix, name)
-            try:
-                data = _local_member_data(f, flags, method, crc, csize, size, limits)
-            except _Damaged as exc:
-                if exc.lost:
-                    stopped = f"{member}: {exc}"
-                else:
-                    on_error(InputError(source, member, f"unreadable member: {exc}"))
-                continue
-            if name.endswith("/") or _skip_name(name):
-                continue
-            expanded += len(data)
-            if expanded > limits.max_archive_bytes:
-                stopped = f"{member}: {_archive_too_large(limits)}"
-                break
-            read += 1
-            yield from _member_items(source, prefix, name, data, limits, on_error, depth)
-    on_error(InputError(source, prefix, f"not a readable zip archive ({cause}): {read} members read from their "
-                                        "local headers" + (f", then stopped at {stopped}" if stopped else "")))
-
-
-def _local_member_data(f, flags: int, method: int, crc: int, csize: int, size: int, limits: Limits) -> bytes:
-    """The bytes of the member whose local header was just read, leaving ``f`` after it (``size``:
-    the archive's length, to tell a member cut off from a damaged one)."""
-    described = bool(flags & 0x08)  # CRC and sizes come after the data (zips written as a stream)
-    start = f.tell()
-    end = None if described else start + csize
-
-    def unreadable(message: str) -> _Damaged:
-        if end is None or end > size:
-            return _Damaged("cut off by the end of the archive" if end is not None else message, lost=True)
-        f.seek(end)
-        return _Damaged(message, lost=False)
-
-    if flags & 0x01:
-        raise unreadable("encrypted")
-    if method == zipfile.ZIP_STORED and end is None:
-        raise unreadable("stored with its size after the data, so its end cannot be found")
-    if method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise unreadable(f"compression method {method} in a damaged archive")
-    if method == zipfile.ZIP_STORED and csize > limits.max_member_bytes:
-        raise unreadable(_too_large(csize, limits))
-    try:
-        data = f.read(csize) if method == zipfile.ZIP_STORED else _inflate(f, limits.max_member_bytes)
-    except zlib.error as exc:
-        raise unreadable(f"damaged deflate data: {exc}") from None
-    if len(data) > limits.max_member_bytes:
-        raise unreadable(f"refused: expands beyond the {limits.max_member_bytes} byte limit (max_member_bytes)")
-    if end is not None and f.tell() != end:
-        raise unreadable("the data does not end where its header says")
-    if described:
-        crc = _descriptor_crc(f)
-    if zlib.crc32(data) != crc:
-        raise _Damaged("CRC-32 does not match: damaged data", lost=False)
-    if _bomb_ratio(len(data), f.tell() - start, limits):
-        raise _Damaged(_too_compressed(len(data), f.tell() - start, limits), lost=False)
-    return data
-
-
-def _inflate(f, limit: int) -> bytes:
-    """A raw deflate stream from ``f``, to its end or to just over ``limit`` bytes, leaving ``f`` after
-    what was used; a stream the bytes end inside raises ``zlib.error``."""
-    d = zlib.decompressobj(-zlib.MAX_WBITS)
-    out = bytearray()
-    while not d.eof and len(out) <= limit:
-        chunk = d.unconsumed_tail or f.read(65536)
-        if not chunk:
-            raise zlib.error("the data ends inside the deflate stream")
-        out += d.decompress(chunk, limit + 1 - len(out))
-    f.seek(-len(d.unused_data), io.SEEK_CUR)
-    return bytes(out)
-
-
-def _descriptor_crc(f) -> int:
-    """The CRC-32 of the data descriptor after a member's data (with or without its signature)."""
-    at = f.tell()
-    signed = f.read(4) == b"PK\x07\x08"
-    f.seek(at + 4 if signed else at)
-    body = f.read(_DESCRIPTOR.size)
-    if len(body) < _DESCRIPTOR.size:
-        raise _Damaged("cut off by the end of the archive", lost=True)
-    return _DESCRIPTOR.unpack(body)[0]
-
-
-def _bomb_ratio(expanded: int, compressed: int, limits: Limits) -> bool:
-    return expanded >= limits.ratio_min_bytes and expanded > limits.max_ratio * max(1, compressed)
-
-
-def _too_large(size: int, limits: Limits) -> str:
-    return f"refused: expands to {size} bytes, over the {limits.max_member_bytes} byte limit (max_member_bytes)"
-
-
-def _too_compressed(expanded: int, compressed: int, limits: Limits) -> str:
-    return (f"refused: compression ratio {expanded / max(1, compressed):.0f} is over the limit of "
-            f"{limits.max_ratio:g} (max_ratio), likely a zip bomb")
-
-
-def _archive_too_large(limits: Limits) -> str:
-    return (f"refused: archive expands beyond {limits.max_archive_bytes} bytes (max_archive_bytes); "
-            "remaining members skipped")
 
 
 class _CountingReader(io.RawIOBase):
@@ -587,17 +466,17 @@ def _tar_items(file, source: str, prefix: Optional[str], limits: Limits, on_erro
                 if _skip_name(name):
                     continue
                 if m.size > limits.max_member_bytes:
-                    on_error(InputError(source, member_name, _too_large(m.size, limits)))
+                    on_error(InputError(source, member_name, too_large(m.size, limits)))
                     continue
                 expanded += m.size
                 if expanded > limits.max_archive_bytes:
-                    on_error(InputError(source, member_name, _archive_too_large(limits)))
+                    on_error(InputError(source, member_name, archive_too_large(limits)))
                     return
                 before = counter.n
                 f = tf.extractfile(m)
                 data = f.read() if f is not None else b""
-                if _bomb_ratio(len(data), counter.n - before, limits):
-                    on_error(InputError(source, member_name, _too_compressed(len(data), counter.n - before, limits)))
+                if bomb_ratio(len(data), counter.n - before, limits):
+                    on_error(InputError(source, member_name, too_compressed(len(data), counter.n - before, limits)))
                     continue
                 yield from _member_items(source, prefix, name, data, limits, on_error, depth)
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
