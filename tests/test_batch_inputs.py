@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from batch_corpus import distinct_docs, snapshot
-from pipeline.archives import InputError, Limits, iter_items, plan_units
+from pipeline.archive_limits import Limits
+from pipeline.archives import InputError, iter_items, plan_units
 from pipeline.batch import BatchSettings, run_batch
 
 REPORT = ("沅陵县国有土地上房屋征收服务中心\n2021年度部门整体支出绩效自评报告\n"

@@ -16,7 +16,8 @@ import uuid
 from pathlib import Path
 from typing import Iterator, Optional
 
-from ..archives import InputError, Item, Limits, Unit, iter_unit_items
+from ..archive_limits import Limits
+from ..archives import InputError, Item, Unit, iter_unit_items
 from ..limits import DocumentLimits
 from ..rows import CHILD_TABLES, DocResult, ResultBatch
 from .read import extract_item

@@ -9,7 +9,8 @@ import time
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from ..archives import InputError, Limits, count_items, plan_units
+from ..archive_limits import Limits
+from ..archives import InputError, count_items, plan_units
 from ..choices import Engine, ProgressMode
 from ..config import settings
 from ..progress import Reporter
