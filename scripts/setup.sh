@@ -16,7 +16,7 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   $pip install -q -c .ci/constraints.txt "torch==2.13.0"
 fi
 extras="docs,ocr"
-[ "$mode" = "test" ] && extras="docs,ocr,ray,peers,dev"
+[ "$mode" = "test" ] && extras="docs,ocr,ray,peers,train,dev"
 $pip install -q -c .ci/constraints.txt -e ".[${extras}]"
 
 if [ "$mode" = "test" ]; then

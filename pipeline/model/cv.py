@@ -45,7 +45,7 @@ def predict(docs: Sequence[Document], tagger, policies: dict[str, Policy], gate:
     for name, p in policies.items():
         preds = []
         for d, ents in zip(featured, found):
-            doc = Document(id=d.id, text=d.text)
+            doc = Document(id=d.id, text=d.text, tables=d.tables)
             doc.entities = combine(d.text, copy.deepcopy(d.entities), copy.deepcopy(ents), p)
             resolver(doc, normalise(d.text))
             preds.append(doc)
