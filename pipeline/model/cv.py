@@ -32,7 +32,7 @@ def policy(spec: dict) -> Policy:
 
 
 def predict(docs: Sequence[Document], tagger, policies: dict[str, Policy], gate: bool, context: int,
-            pipeline: str) -> dict[str, list[Document]]:
+            pipeline: str | dict) -> dict[str, list[Document]]:
     """Held-out predictions of each policy, then the resolver, as the default pipeline makes them."""
     from ..normalising import normalise
     from ..resolving import Resolver

@@ -71,16 +71,17 @@ def gold_documents(paths: Sequence[str]) -> list[Document]:
     return docs
 
 
-def feature_pipeline(config: str):
-    """The components of ``config`` that run before ``model_tagger``: what the model reads."""
+def feature_pipeline(config: str | dict):
+    """The components of ``config`` (a pipeline config's name, path or contents) that run before
+    ``model_tagger``: what the model reads."""
     from ..language import Pipeline
-    components = load_config(config)["components"]
+    components = (load_config(config) if isinstance(config, str) else config)["components"]
     names = [c["name"] for c in components]
     upto = names.index("model_tagger") if "model_tagger" in names else len(names)
     return Pipeline.from_config({"components": components[:upto]})
 
 
-def featurise(docs: Sequence[Document], config: str) -> list[Document]:
+def featurise(docs: Sequence[Document], config: str | dict) -> list[Document]:
     """Fresh documents with the feature components' output (numbers, cues), gold kept aside."""
     nlp = feature_pipeline(config)
     return [nlp(Document(id=d.id, text=d.text)) for d in docs]
