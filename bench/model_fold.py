@@ -66,24 +66,6 @@ def _scores(gold, preds) -> dict:
             "project_link": sc["project_link"]["f1"], "facts": sc["facts"]["f1"]}
 
 
-def table(paths: list[str]) -> str:
-    rows = ["| settings (over configs/train.yaml) | held-out PROJECT P / R / F1 | one boundary | MONEY | QUANTITY "
-            "| training-sample PROJECT F1 | minutes |", "|---|---|---:|---:|---:|---:|---:|"]
-    for path in paths:
-        r = json.loads(Path(path).read_text(encoding="utf-8"))
-        h, t = r["held"], r["train_sample"]
-        name = ", ".join(f"{k}={v}" for k, v in r["overrides"].items() if k != "threads") or "as configured"
-        minutes = f"{r['train_seconds'] / 60:.0f}" if r["train_seconds"] else "–"
-        rows.append(f"| {name} | {h['PROJECT_P']:.3f} / {h['PROJECT_R']:.3f} / **{h['PROJECT']:.3f}** | "
-                    f"{h['PROJECT_one_boundary']:.3f} | {h['MONEY']:.3f} | {h['QUANTITY']:.3f} | "
-                    f"{t['PROJECT']:.3f} | {minutes} |")
-    first = json.loads(Path(paths[0]).read_text(encoding="utf-8"))["held_rules_only"]
-    rows.append(f"| rules-only pipeline (configs/pipeline-rules.yaml) | {first['PROJECT_P']:.3f} / {first['PROJECT_R']:.3f} / "
-                f"**{first['PROJECT']:.3f}** | {first['PROJECT_one_boundary']:.3f} | {first['MONEY']:.3f} | "
-                f"{first['QUANTITY']:.3f} | – | – |")
-    return "\n".join(rows)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out", nargs="?")
@@ -96,7 +78,8 @@ def main() -> None:
     ap.add_argument("--table", nargs="+", metavar="RESULT.json")
     a = ap.parse_args()
     if a.table:
-        print(table(a.table))
+        from pipeline.model.cv import fold_table
+        print(fold_table([json.loads(Path(p).read_text(encoding="utf-8")) for p in a.table]))
         return
     overrides = {k: yaml.safe_load(v) for k, v in (kv.split("=", 1) for kv in a.set)}
     print(json.dumps(run(a.out, a.fold, a.folds, a.config, overrides, a.save, a.model), ensure_ascii=False))

@@ -334,10 +334,11 @@ def package(
     cv: Optional[Path] = typer.Option(None, "--cv", help="cross-validation result (cv.json) to report"),
     test: Optional[Path] = typer.Option(None, "--test", help="`jixiao evaluate --json` on the frozen test split"),
     bench: Optional[Path] = typer.Option(None, "--bench", help="bench/bench_pipeline.py --json output to report"),
+    fold: Optional[list[Path]] = typer.Option(None, "--fold", help="bench/model_fold.py results to report (repeatable)"),
 ):
     """Write the model card (README.md) of a trained model: data, settings, commands, scores, speed."""
     from .model.card import write_card
-    print(write_card(model, cv, test, bench), file=sys.stderr)
+    print(write_card(model, cv, test, bench, fold or ()), file=sys.stderr)
 
 
 def main() -> None:

