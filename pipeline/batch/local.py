@@ -13,6 +13,7 @@ import queue
 import signal
 import sys
 import threading
+import time
 from collections import deque
 from multiprocessing.connection import wait as wait_ready
 from typing import Iterable, Iterator, Optional
@@ -26,9 +27,17 @@ from .read import extract_item
 from .run import BatchSettings, Committer, PipelineLoadError, StopRequest, Summary
 
 
+def _exit_with_parent(parent: int) -> None:
+    """An orphaned worker (its parent killed) stops at once, not after the documents in hand."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
 def _worker_main(conn, config: Optional[str], name: str, threads: int) -> None:
     """A worker: load the pipeline once, then extract whatever arrives until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides how to stop
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     from ..language import Pipeline
     try:
         nlp = Pipeline.from_config(config)
