@@ -522,14 +522,10 @@ def _jsonl_items(unit: Unit, limits: Limits, on_error: OnError) -> Iterator[Item
                 continue
             if "id" in row:
                 member = str(row["id"])
-            if not isinstance(text, str):
-                on_error(InputError(unit.source, member, f"{column!r} is not a string"))
-                continue
-            data = text.encode("utf-8")
-            if len(data) > limits.max_member_bytes:
-                on_error(InputError(unit.source, member, f"larger than the {limits.max_member_bytes} byte limit"))
-                continue
-            yield Item(unit.source, member, data, ".txt", stem=member if "id" in row else f"{Path(unit.source).stem}-{n}")
+            item = _text_item(unit.source, member, text, f"{column!r} is not a string", limits, on_error,
+                              stem=member if "id" in row else f"{Path(unit.source).stem}-{n}")
+            if item is not None:
+                yield item
 
 
 def _parquet_units(p: Path, on_error: OnError, text_column: str) -> Iterator[Unit]:
@@ -560,11 +556,21 @@ def _parquet_items(unit: Unit, limits: Limits, on_error: OnError) -> Iterator[It
         for k, text in enumerate(batch.column(column).to_pylist()):
             key = str(ids[k]) if ids else str(row)
             row += 1
-            if not isinstance(text, str):
-                on_error(InputError(unit.source, key, f"column {column!r} is not text: {type(text).__name__}"))
-                continue
-            data = text.encode("utf-8")
-            if len(data) > limits.max_member_bytes:
-                on_error(InputError(unit.source, key, f"larger than the {limits.max_member_bytes} byte limit"))
-                continue
-            yield Item(unit.source, key, data, ".txt", stem=key if ids else f"{Path(unit.source).stem}-{key}")
+            item = _text_item(unit.source, key, text, f"column {column!r} is not text: {type(text).__name__}",
+                              limits, on_error, stem=key if ids else f"{Path(unit.source).stem}-{key}")
+            if item is not None:
+                yield item
+
+
+def _text_item(source: str, member: str, text, not_text: str, limits: Limits, on_error: OnError,
+               stem: str) -> Optional[Item]:
+    """A text value of a JSONL line or a Parquet row as an item; refused on one line when it is not
+    text (``not_text`` says how) or over the member size bound."""
+    if not isinstance(text, str):
+        on_error(InputError(source, member, not_text))
+        return None
+    data = text.encode("utf-8")
+    if len(data) > limits.max_member_bytes:
+        on_error(InputError(source, member, f"larger than the {limits.max_member_bytes} byte limit"))
+        return None
+    return Item(source, member, data, ".txt", stem=stem)
