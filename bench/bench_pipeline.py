@@ -69,7 +69,7 @@ def _system(name: str):
         return jieba.lcut
     if name == "Recognizers-Text":
         from pipeline.peers import PEERS
-        peer = PEERS["Recognizers-Text"]
+        peer = PEERS["recognizers-text"]
         return lambda t: peer("x", t)
     from pipeline.doc import Document
     from pipeline.language import Pipeline
