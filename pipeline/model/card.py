@@ -127,7 +127,7 @@ def write_card(model_dir: Path, cv_path: Optional[Path] = None, test_path: Optio
                   "on the same documents last.", "", fold_table(folds)]
     if bench_path and project_path(bench_path).exists():
         bench = json.loads(project_path(bench_path).read_text(encoding="utf-8"))
-        lines += ["", "## Speed (bench/bench_pipeline.py, one run, 2 threads, the corpus excerpts read once)", "",
+        lines += ["", "## Speed (bench/bench_pipeline.py, one run on 2 CPU cores, the corpus excerpts read once)", "",
                   "| system | chars/s | × jieba | peak RSS MB |", "|---|---:|---:|---:|"]
         lines += [f"| {r['system']} | {r['chars_per_s']:,.0f} | {r['ratio_to_jieba']:.2f} | {r['peak_rss_mb']:.0f} |"
                   for r in bench["throughput"]]
