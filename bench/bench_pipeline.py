@@ -3,12 +3,13 @@
 Printed, in one run, on text seen once (the corpus excerpts: annotations/unlabelled/excerpts*.jsonl,
 about 430k characters of distinct documents, never repeated):
 
-1. jieba, the rules-only pipeline, the default pipeline (with the model) and Recognizers-Text:
-   chars/s, the ratio to jieba and peak RSS, each in a fresh process;
-2. the rules-only and the default pipeline on single documents of 10k, 100k and 1M characters
+1. jieba, the rules-only pipeline, the default pipeline (with the model, int8 as shipped and fp32)
+   and Recognizers-Text: chars/s, the ratio to jieba and peak RSS, each in a fresh process;
+2. how many of the default pipeline's entities change when documents are read together (int8);
+3. the rules-only and the default pipeline on single documents of 10k, 100k and 1M characters
    (distinct documents joined), and the ratio of the 1M rate to the 10k rate;
-3. ``jixiao batch`` over 1,000 distinct documents with 1 and 2 workers (docs/s and the ratio);
-4. the whole-process time of ``jixiao extract`` on one small file, start-up included.
+4. ``jixiao batch`` over 1,000 distinct documents with 1 and 2 workers (docs/s and the ratio);
+5. the whole-process time of ``jixiao extract`` on one small file, start-up included.
 
     .venv/bin/python bench/bench_pipeline.py [--json bench/results/pipeline.json] [--skip batch,sizes]
 """
@@ -63,27 +64,38 @@ def one_document(chars: int) -> str:
     return "\n".join(parts)[:chars]
 
 
+FP32 = "default, fp32"  # the default pipeline without int8 quantisation (configs/model.yaml inference.quantize)
+
+
 def _system(name: str):
+    """A function of a list of texts: jixiao's pipelines read them as ``nlp.pipe`` does, in groups
+    of ``message_docs`` (configs/batch.yaml), as ``jixiao extract`` and ``jixiao batch`` do."""
     if name == "jieba":
         import jieba
         jieba.initialize()
-        return jieba.lcut
+        return lambda texts: [jieba.lcut(t) for t in texts]
     if name == "Recognizers-Text":
         from pipeline.peers import PEERS
         peer = PEERS["recognizers-text"]
-        return lambda t: peer("x", t)
-    from pipeline.doc import Document
+        return lambda texts: [peer("x", t) for t in texts]
+    from pipeline.batch.run import BatchSettings
+    from pipeline.config import load_config
     from pipeline.language import Pipeline
-    nlp = Pipeline.from_config(None if name == "default" else name)
-    return lambda t: nlp(Document(id="x", text=t))
+    config = load_config("pipeline" if name in ("default", FP32) else name)
+    if name == FP32:
+        for spec in config["components"]:
+            if spec["name"] == "model_tagger":
+                spec["settings"] = {"inference": {"quantize": None}}
+    nlp = Pipeline.from_config(config)
+    group = BatchSettings.load().local.message_docs
+    return lambda texts: list(nlp.pipe(texts, batch_size=group))
 
 
 def _measure(name: str, texts: list[str], q) -> None:
     run = _system(name)
-    run(WARM_UP)  # every lazy load (jieba's dictionaries, part-of-speech model, the model) before the clock
+    run([WARM_UP])  # every lazy load (jieba's dictionaries, part-of-speech model, the model) before the clock
     t0 = time.perf_counter()
-    for t in texts:
-        run(t)
+    run(texts)
     dt = time.perf_counter() - t0
     chars = sum(map(len, texts))
     q.put({"system": name, "chars": chars, "seconds": round(dt, 2), "chars_per_s": round(chars / dt),
@@ -103,7 +115,7 @@ def measure(name: str, texts: list[str]) -> dict:
 
 def throughput() -> list[dict]:
     texts = excerpts()
-    rows = [measure(n, texts) for n in ("jieba", "pipeline-rules", "default", "Recognizers-Text")]
+    rows = [measure(n, texts) for n in ("jieba", "pipeline-rules", "default", FP32, "Recognizers-Text")]
     for r in rows:
         r["ratio_to_jieba"] = round(r["chars_per_s"] / rows[0]["chars_per_s"], 3)
     return rows
@@ -141,6 +153,25 @@ def batch(n: int = 1000) -> list[dict]:
     return rows
 
 
+def together_vs_alone() -> list[dict]:
+    """How many entities of the default pipeline change when documents are read together: int8
+    scales a batch's activations together, so a name at the edge of ``min_confidence`` can turn."""
+    from pipeline.batch.run import BatchSettings
+    from pipeline.doc import Document
+    from pipeline.language import Pipeline
+    texts, nlp = excerpts(), Pipeline.from_config()
+    group = BatchSettings.load().local.message_docs
+
+    def found(doc: Document) -> set:
+        return {(e.start, e.end, e.label) for e in doc.entities}
+
+    alone = [found(nlp(Document(id="x", text=t))) for t in texts]
+    together = [found(d) for d in nlp.pipe(texts, batch_size=group)]
+    return [{"system": f"default (int8): {group} documents together against one at a time", "documents": len(texts),
+             "entities": sum(map(len, alone)), "entities_differing": sum(len(a ^ b) for a, b in zip(alone, together)),
+             "documents_differing": sum(a != b for a, b in zip(alone, together))}]
+
+
 def extract_one_file() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -152,11 +183,12 @@ def extract_one_file() -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", type=Path, help="also write the rows to this file")
-    ap.add_argument("--skip", default="", help="comma-separated parts to skip: throughput, sizes, batch, extract")
+    ap.add_argument("--skip", default="", help="comma-separated parts to skip: throughput, together, sizes, batch, extract")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     skip = set(filter(None, args.skip.split(",")))
-    parts = {"throughput": throughput, "sizes": sizes, "batch": batch, "extract": lambda: [extract_one_file()]}
+    parts = {"throughput": throughput, "together": together_vs_alone, "sizes": sizes, "batch": batch,
+             "extract": lambda: [extract_one_file()]}
     result = {}
     for name, fn in parts.items():
         if name in skip:

@@ -6,7 +6,8 @@
 [('284.32万元', 'MONEY', 2843200.0), ('57.23%', 'PERCENT', 57.23)]
 """
 from .doc import Document, Entity, Fact, Page, Span
-from .language import Pipeline, extract
+from .api import extract
+from .language import Pipeline
 
 __version__ = "0.1.0"
 __all__ = ["Document", "Entity", "Fact", "Page", "Span", "Pipeline", "extract", "__version__"]

@@ -28,9 +28,8 @@ def _remember(nlp: Pipeline, config) -> Pipeline:
 
 
 def extract(text: str, doc_id: str = "doc", config: Optional[str | dict] = None) -> Document:
-    """Entities and facts of one report's text."""
-    from .language import extract as run
-    return run(text, doc_id, pipeline=load(config))
+    """Entities and facts of one report's text: the library's main entry point."""
+    return load(config)(Document(id=doc_id, text=text))
 
 
 def pipe(texts_or_docs: Iterable[str | Document], batch_size: int = 32, n_process: int = 1,
@@ -50,7 +49,7 @@ def _start_worker(config) -> None:
 
 
 def _run_batch(docs: list[Document]) -> list[Document]:
-    return [_WORKER(d) for d in docs]
+    return _WORKER.run(docs)
 
 
 def parallel_pipe(config, docs: Iterator[Document], batch_size: int, n_process: int) -> Iterator[Document]:

@@ -50,7 +50,8 @@ class Extraction:
             for p in (self.jsonl, self.db, Path(f"{self.db}.wal") if self.db else None):
                 if p is not None:
                     p.unlink(missing_ok=True)
-        self.settings = BatchSettings.load().store
+        batch = BatchSettings.load()
+        self.settings, self.group_docs = batch.store, batch.local.message_docs
         self.writer = JsonlWriter(self.jsonl)
         self.written = self.writer.written()  # id -> content hash
         self.done = {h for h in self.written.values() if h}
@@ -58,6 +59,7 @@ class Extraction:
         self.limits = DocumentLimits.from_config()
         self.reporter = Reporter("extract", progress)
         self.summary = ExtractSummary()
+        self.queued: list[tuple[Item, int]] = []
         self.pending: list[tuple[DocResult, Optional[Document]]] = []
         self._nlp = None
         self._last = time.perf_counter()
@@ -84,6 +86,7 @@ class Extraction:
                     self.fail(exc)
                     continue
                 self.add(item)
+            self.extract_queued()
             self.flush()
         finally:
             self.summary.seconds = time.perf_counter() - t0
@@ -91,16 +94,25 @@ class Extraction:
         return self.summary
 
     def add(self, item: Item) -> None:
-        from .batch.read import extract_item
+        """Queue a file; every ``message_docs`` (configs/batch.yaml) files are extracted together."""
         if item.sha256 in self.done:
             self.summary.skipped += 1
             return
         self.done.add(item.sha256)
-        result, doc = extract_item(self.nlp, item, self.limits)
-        self.pending.append((result, doc))
-        self.reporter.advance(1, result.chars if doc else 0)
-        if doc is None:
-            self.fail(ReadError(item.name, result.error or result.stage or "failed"))
+        self.queued.append((item, 1))
+        if len(self.queued) >= self.group_docs:
+            self.extract_queued()
+
+    def extract_queued(self) -> None:
+        from .batch.read import extract_items
+        if not self.queued:
+            return
+        for (item, _), (result, doc) in zip(self.queued, extract_items(self.nlp, self.queued, self.limits)):
+            self.pending.append((result, doc))
+            self.reporter.advance(1, result.chars if doc else 0)
+            if doc is None:
+                self.fail(ReadError(item.name, result.error or result.stage or "failed"))
+        self.queued.clear()
         if (len(self.pending) >= self.settings.commit_docs
                 or time.perf_counter() - self._last >= self.settings.commit_seconds):
             self.flush()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import jixiao
+from pipeline.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = "pipeline-rules"
@@ -24,7 +25,7 @@ def test_extract_and_the_public_names():
     assert set(jixiao.__all__) <= set(dir(jixiao)) and jixiao.__version__
 
 
-def test_pipe_streams_in_order_and_reads_an_input_only_when_its_turn_comes():
+def test_pipe_streams_in_order_and_reads_a_batch_only_when_its_turn_comes():
     read = []
 
     def texts():
@@ -32,12 +33,28 @@ def test_pipe_streams_in_order_and_reads_an_input_only_when_its_turn_comes():
             read.append(t)
             yield t
 
-    stream = jixiao.pipe(texts(), config=RULES)
+    stream = jixiao.pipe(texts(), batch_size=2, config=RULES)
     first = next(stream)
-    assert read == TEXTS[:1] and first.id == "doc0"
+    assert read == TEXTS[:2] and first.id == "doc0"
     rest = list(stream)
     assert [d.id for d in rest] == ["doc1", "doc2"]
     assert [e.text for e in rest[0].entities] == ["33亩"] and rest[1].entities == []
+
+
+def test_pipe_runs_the_model_on_a_batch_as_on_each_document_alone():
+    """Documents extracted together get what each gets alone (the model batches their windows).
+    Exact in fp32; int8, as shipped, scales a batch's activations together, and bench_pipeline.py
+    counts the entities that then differ."""
+    config = load_config("pipeline")
+    for spec in config["components"]:
+        if spec["name"] == "model_tagger":
+            spec["settings"] = {"inference": {"quantize": None}}
+    nlp = jixiao.load(config)
+    texts = [TEXTS[0], "2023年城区道路改造工程完成投资1200万元。", TEXTS[1]]
+    alone = [nlp(jixiao.Document(id=f"doc{i}", text=t)).to_json() for i, t in enumerate(texts)]
+    together = [d.to_json() for d in nlp.pipe(texts, batch_size=3)]
+    assert together == alone
+    assert ("城区道路改造工程", "PROJECT") in {(e["text"], e["label"]) for e in together[1]["entities"]}
 
 
 @pytest.mark.integration

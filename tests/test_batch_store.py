@@ -12,7 +12,7 @@ import pytest
 
 from batch_corpus import distinct_docs, snapshot, write_docs
 from pipeline.batch import BatchSettings, run_batch
-from pipeline.language import extract
+from pipeline.api import extract
 from pipeline.rows import TABLES, DocResult, ResultBatch, child_rows
 from pipeline.store import ResultStore, StoreLockedError, export_tables
 

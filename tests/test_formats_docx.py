@@ -5,7 +5,7 @@ import pytest
 
 docx = pytest.importorskip("docx")
 
-from pipeline.language import extract  # noqa: E402
+from pipeline.api import extract  # noqa: E402
 from pipeline.reading import ReadError, read_document  # noqa: E402
 
 

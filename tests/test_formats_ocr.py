@@ -15,7 +15,7 @@ from pipeline.formats import ocr  # noqa: E402
 from pipeline.formats.ocr_eval import cer, onto_truth, seed_test_pages  # noqa: E402
 from pipeline.formats.provenance import attach_provenance  # noqa: E402
 from pipeline.formats.synthetic import ScanQuality, cjk_font_path, render_page, save_scan_pdf  # noqa: E402
-from pipeline.language import default_pipeline  # noqa: E402
+from pipeline.api import load  # noqa: E402
 from pipeline.reading import ReadError, read_document  # noqa: E402
 
 pytestmark = pytest.mark.skipif(cjk_font_path() is None, reason="needs fonts-wqy-microhei (scripts/setup-system.sh)")
@@ -58,9 +58,9 @@ def test_scanned_seed_page_gives_the_gold_money_and_percent(engine, page, scan_p
     engine_choice(engine)
     doc = read_document(scan_png)
     assert cer(page.gold.text, doc.text) < 0.05
-    pred = default_pipeline()(doc)
+    pred = load()(doc)
     s = score([page.gold], [onto_truth(pred, page.gold)], labels=("MONEY", "PERCENT"))
-    direct = score([page.gold], [default_pipeline()(type(doc)(id=page.gold.id, text=page.gold.text))],
+    direct = score([page.gold], [load()(type(doc)(id=page.gold.id, text=page.gold.text))],
                    labels=("MONEY", "PERCENT"))
     assert s.micro.f1 >= direct.micro.f1 - 0.1, (doc.text, s.to_json())
     assert s.value.value == 1.0  # every matched amount has the gold value
@@ -76,7 +76,7 @@ def test_ocr_lines_and_entities_carry_page_and_pixel_box(scan_png):
     for line in p.lines:
         x0, y0, x1, y1 = line["box"]
         assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h
-    attach_provenance(default_pipeline()(doc))
+    attach_provenance(load()(doc))
     money = [e for e in doc.entities if e.label == "MONEY"]
     assert money and all(e.page == 1 and e.box is not None for e in money)
     # entities on the first text line sit above those on a later line
@@ -118,7 +118,7 @@ def test_unknown_engine_is_refused():
 
 def test_ocr_repairs_keep_original_spans():
     """Decimal point read as a colon, split number, split unit, 士/土: repaired in the view only."""
-    from pipeline.language import extract
+    from pipeline.api import extract
     text = "占比42:77%，业务工作经费27.7 5万元，追加38万 元。国有士地上房屋征收"
     doc = extract(text)
     got = {e.text: e for e in doc.entities if e.label in ("MONEY", "PERCENT")}

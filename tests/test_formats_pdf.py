@@ -10,7 +10,8 @@ pytest.importorskip("reportlab")
 
 from pipeline.formats.provenance import attach_provenance  # noqa: E402
 from pipeline.formats.synthetic import cjk_font_path, save_lines_pdf, save_text_pdf  # noqa: E402
-from pipeline.language import Pipeline, default_pipeline  # noqa: E402
+from pipeline.api import load  # noqa: E402
+from pipeline.language import Pipeline  # noqa: E402
 from pipeline.reading import ReadError, read_document  # noqa: E402
 
 pytestmark = pytest.mark.skipif(cjk_font_path() is None, reason="needs fonts-wqy-microhei (scripts/setup-system.sh)")
@@ -42,7 +43,7 @@ def test_ruled_table_becomes_tab_separated_rows(two_pages):
 
 
 def test_entities_say_page_and_box(two_pages):
-    doc = default_pipeline()(read_document(two_pages))
+    doc = load()(read_document(two_pages))
     attach_provenance(doc)
     by_text = {e.text: e for e in doc.entities}
     assert by_text["279.77万元"].page == 1 and by_text["284.32万元"].page == 2

@@ -23,7 +23,7 @@ from ..limits import DocumentLimits
 from ..progress import Reporter
 from ..rows import DocResult, ResultBatch
 from ..store import ResultStore
-from .read import extract_item
+from .read import extract_items
 from .run import BatchSettings, Committer, PipelineLoadError, StopRequest, Summary
 
 
@@ -56,7 +56,7 @@ def _worker_main(conn, config: Optional[str], name: str, threads: int) -> None:
         if msg is None:
             return
         seq, work = msg
-        conn.send((seq, ResultBatch.pack([extract_item(nlp, item, limits, name, attempts)[0] for item, attempts in work])))
+        conn.send((seq, ResultBatch.pack([r for r, _ in extract_items(nlp, work, limits, name)])))
 
 
 class _Worker:

@@ -20,7 +20,7 @@ from ..archive_limits import Limits
 from ..archives import InputError, Item, Unit, iter_unit_items
 from ..limits import DocumentLimits
 from ..rows import CHILD_TABLES, DocResult, ResultBatch
-from .read import extract_item
+from .read import extract_items
 from .run import BatchSettings, Committer, StopRequest
 
 _BLOCK_ROWS = 64
@@ -106,13 +106,13 @@ class RayExtractor:
             for k in ("sha256", "source", "member", "error"):
                 out[k].append(row.get(k))
 
-        results = []
+        work = []
         for row in batch.to_pylist():
             if row["kind"] == "item":
-                item = Item(row["source"], row["member"], row["data"], row["suffix"], row["sha256"], row["stem"])
-                results.append(extract_item(self.nlp, item, self.limits, self.name)[0])
+                work.append((Item(row["source"], row["member"], row["data"], row["suffix"], row["sha256"], row["stem"]), 1))
             else:
                 emit(row["kind"], row)
+        results = [r for r, _ in extract_items(self.nlp, work, self.limits, self.name)]
         if results:
             emit("results", {}, str(write_parts(ResultBatch.pack(results), self.staging)))
         return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 from ..config import load_config, settings
 from ..cues import SPAN_GROUP
@@ -72,11 +72,16 @@ class ModelComponent:
         return self._tagger
 
     def __call__(self, doc: Document, view: Optional[NormalisedText] = None) -> None:
+        self.pipe([doc])
+
+    def pipe(self, docs: Sequence[Document], views: Optional[Sequence[NormalisedText]] = None) -> None:
+        """All of ``docs`` at once: their windows share the model's batches."""
         if self.policy.name == "rules":
             return
-        spans = reading_spans(doc, self.settings.context) if self.settings.gate else [(0, len(doc.text))]
-        found = self.tagger.tag_many([doc], [spans], cues=self.settings.cues)[0] if spans else []
-        doc.entities[:] = combine(doc.text, doc.entities, found, self.policy)
+        spans = [reading_spans(d, self.settings.context) if self.settings.gate else [(0, len(d.text))] for d in docs]
+        found = self.tagger.tag_many(docs, spans, cues=self.settings.cues) if any(spans) else [[] for _ in docs]
+        for doc, ents in zip(docs, found):
+            doc.entities[:] = combine(doc.text, doc.entities, ents, self.policy)
 
 
 def from_settings(**overrides) -> ModelComponent:
