@@ -6,7 +6,8 @@ import pytest
 
 from pipeline.doc import Document, Entity, Span
 from pipeline.model.features import (CUE_CHANNELS, NUMBER_TAGS, REGION_TAGS, WORD_TAGS, CharEncoder, collate,
-                                     cue_ids, encode_windows, make_tokenizer, windows)
+                                     cue_ids, encode_windows, windows)
+from pipeline.model.tokenizer import make_tokenizer
 
 VOCAB = ["[PAD]", "[UNK]", "\n", "\t", " ", "项", "目", "1", "2", "万", "元", "a", "%", "."]
 

@@ -78,7 +78,7 @@ def build_base(out_dir: Path, src: Optional[Path] = None, extra_chars: str = "",
     """Save LAC as a local checkpoint (model + tokenizer) in ``out_dir``; characters of
     ``extra_chars`` that LAC lacks get new rows (random, of LAC's scale)."""
     import torch
-    from .features import make_tokenizer
+    from .tokenizer import make_tokenizer
     from .modeling import JixiaoTaggerConfig, JixiaoTaggerForTokenClassification
     src = src or package_dir()
     lac = read_weights(src)

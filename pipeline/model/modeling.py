@@ -206,10 +206,10 @@ def register() -> None:
     """Make ``AutoConfig``, ``AutoModelForTokenClassification`` and ``AutoTokenizer`` know the jixiao
     tagger and its tokenizer."""
     from transformers import AutoTokenizer
-    from .features import tokenizer_class
+    from .tokenizer import JixiaoTokenizer
     try:
         AutoConfig.register(MODEL_TYPE, JixiaoTaggerConfig)
         AutoModelForTokenClassification.register(JixiaoTaggerConfig, JixiaoTaggerForTokenClassification)
-        AutoTokenizer.register(JixiaoTaggerConfig, fast_tokenizer_class=tokenizer_class())
+        AutoTokenizer.register(JixiaoTaggerConfig, fast_tokenizer_class=JixiaoTokenizer)
     except ValueError:
         pass  # already registered

@@ -66,7 +66,8 @@ def pretrain(s: PretrainSettings, log=print) -> Path:
     import torch
     from transformers import (BertConfig, BertForMaskedLM, DataCollatorForLanguageModeling, Trainer,
                               TrainerCallback, TrainingArguments)
-    from .features import LAYOUT, CharEncoder, make_tokenizer
+    from .features import LAYOUT, CharEncoder
+    from .tokenizer import make_tokenizer
     torch.set_num_threads(s.threads)
     texts = read_texts(s.corpus)
     counts = Counter(c for t in texts for c in t if not c.isspace())

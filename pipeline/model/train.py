@@ -116,7 +116,7 @@ def init_model(s: TrainSettings, texts: Sequence[str], log: Callable = print):
         raise FileNotFoundError(f"base {base} not found (`jixiao pretrain --lac` builds the LAC base)")
     if base is None:
         from collections import Counter
-        from .features import make_tokenizer
+        from .tokenizer import make_tokenizer
         counts = Counter(c for t in texts for c in t if not c.isspace())
         vocab = SPECIALS + LAYOUT + [c for c, _ in counts.most_common(s.scratch["vocab_size"])]
         tok = make_tokenizer(vocab)
@@ -132,7 +132,7 @@ def init_model(s: TrainSettings, texts: Sequence[str], log: Callable = print):
             str(base), local_files_only=True, ignore_mismatched_sizes=True, num_labels=len(names), **head)
         return model, tok
     # any other local checkpoint: its encoder under the cue embeddings, head and CRF
-    from .features import make_tokenizer
+    from .tokenizer import make_tokenizer
     encoder = AutoModel.from_pretrained(str(base), local_files_only=True)
     vocab = [t for t, _ in sorted(tok.get_vocab().items(), key=lambda kv: kv[1])]
     cfg = JixiaoTaggerConfig(vocab_size=len(vocab), embedding_dim=encoder.config.hidden_size, encoder="hf",
