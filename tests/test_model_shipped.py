@@ -2,6 +2,9 @@
 pipeline tags sentences written for this test (in no gold document) as GUIDELINES.md says."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from pipeline.doc import Document
@@ -62,3 +65,32 @@ def test_default_pipeline_tags_numbers_and_the_project(text, name):
     money = [e for e in doc.entities if e.label == "MONEY"]
     assert len(money) == 1 and money[0].value == pytest.approx(
         {"386.5万元": 3865000.0, "1250万元": 12500000.0}[money[0].text])
+
+
+def test_inference_loads_it_in_plain_torch_with_the_scores_of_the_transformers_model(model_dir):
+    """jixiao's tagger reads the saved directory without importing transformers (4 s of every
+    start), with the layers and tokens of the PreTrainedModel."""
+    code = ("import sys, pathlib\n"
+            "from pipeline.model.infer import load_tagger\n"
+            f"model, tok = load_tagger(pathlib.Path({str(model_dir)!r}))\n"
+            "print(type(model).__name__, 'transformers' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=model_dir.parent.parent).stdout.split()
+    assert out == ["CharTagger", "False"]
+
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from pipeline.model.features import CharEncoder
+    from pipeline.model.infer import load_tagger
+    from pipeline.model.modeling import register
+    register()
+    plain, plain_tok = load_tagger(model_dir)
+    hf = AutoModelForTokenClassification.from_pretrained(str(model_dir), local_files_only=True).eval()
+    text = "项目名称\t１２Ａ城区道路改造工程\n完成投资1200万元。"
+    ids = CharEncoder(plain_tok).encode(text)
+    assert ids == CharEncoder(AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)).encode(text)
+    ids = torch.tensor([ids])
+    cues = torch.randint(0, 2, (1, ids.shape[1], len(hf.config.cue_channels)))
+    with torch.inference_mode():
+        assert torch.allclose(plain(ids, None, cues), hf(input_ids=ids, cue_ids=cues).logits, atol=1e-5)

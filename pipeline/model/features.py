@@ -75,7 +75,8 @@ def _normalizer_aliases(tokenizer) -> dict[str, str]:
     """The character -> character replacements of a tokenizer built by ``make_tokenizer``."""
     import json
     import re
-    spec = json.loads(tokenizer.backend_tokenizer.to_str()).get("normalizer") or {}
+    backend = getattr(tokenizer, "backend_tokenizer", tokenizer)  # a transformers tokenizer, or a tokenizers one
+    spec = json.loads(backend.to_str()).get("normalizer") or {}
     out: dict[str, str] = {}
     for n in spec.get("normalizers", [spec]):
         pattern = (n.get("pattern") or {}).get("Regex", "") if n.get("type") == "Replace" else ""

@@ -35,19 +35,11 @@ class ModelTagger:
 
     def __init__(self, model_dir: str | Path, settings: InferenceSettings, model=None, tokenizer=None):
         import torch
-        from transformers import AutoModelForTokenClassification, AutoTokenizer
-        from transformers.utils import logging as hf_logging
-        from .modeling import register
-        hf_logging.disable_progress_bar()
-        register()
         self.settings = settings
         if settings.threads:
             torch.set_num_threads(settings.threads)
         if model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            d = project_path(model_dir)
-            model = AutoModelForTokenClassification.from_pretrained(str(d), local_files_only=True)
-            tokenizer = AutoTokenizer.from_pretrained(str(d), local_files_only=True)
+            model, tokenizer = load_tagger(project_path(model_dir))
         model.eval()
         self.transitions = model.transition_scores() if hasattr(model, "transition_scores") else None
         if settings.quantize == "dynamic-int8":
@@ -80,12 +72,18 @@ class ModelTagger:
                 inputs = collate(batch, self.encoder.pad_id)
                 if not (self.uses_cues and cues):
                     inputs.pop("cue_ids")
-                scores = self.model(**inputs).logits.float().numpy()
+                scores = self._scores(inputs).float().numpy()
                 for j, w in enumerate(batch):
                     n = len(w.ids)
                     sums[w.doc][w.start:w.start + n] += scores[j, :n]
                     counts[w.doc][w.start:w.start + n] += 1
         return [s / np.maximum(c, 1)[:, None] for s, c in zip(sums, counts)], [c > 0 for c in counts]
+
+    def _scores(self, inputs: dict):
+        """Emission scores of a jixiao tagger, or the logits of any other token classifier."""
+        if hasattr(self.model, "emissions"):
+            return self.model.emissions(**inputs)
+        return self.model(**inputs).logits
 
     def tag_many(self, docs: Sequence[Document], spans: Optional[Sequence[Sequence[tuple[int, int]]]] = None,
                  cues: bool = True) -> list[list[Entity]]:
@@ -116,6 +114,24 @@ class ModelTagger:
                 ents.append(Entity(start=a, end=b, label=label, text=doc.text[a:b], confidence=conf, source="model"))
             out.append(ents)
         return out
+
+
+def load_tagger(model_dir: Path):
+    """The model and tokenizer of a local directory (never downloaded).  A jixiao tagger with its own
+    encoder loads in plain torch (``network.CharTagger``, the tokenizer through ``tokenizers``);
+    any other checkpoint through the ``transformers`` Auto classes."""
+    from .network import CharTagger
+    if CharTagger.loadable(model_dir):
+        from tokenizers import Tokenizer
+        return CharTagger.from_dir(model_dir), Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+    from .modeling import register
+    hf_logging.disable_progress_bar()
+    register()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    return (AutoModelForTokenClassification.from_pretrained(str(model_dir), local_files_only=True),
+            AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True))
 
 
 def decoding_pieces(read, outside, max_len: int) -> list[tuple[int, int]]:
