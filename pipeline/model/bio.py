@@ -71,15 +71,12 @@ def viterbi(scores, lengths, transitions, start):
         live = (t < lengths)[:, None]
         score = np.where(live, new, score)                      # finished rows keep their score
         back[:, t] = np.where(live, best, np.arange(k)[None])
-    last = score.argmax(1)
-    for i in range(b):
-        m = int(lengths[i])
-        if m == 0:
-            continue
-        tag = last[i]
-        for t in range(m - 1, -1, -1):
-            paths[i, t] = tag
-            tag = back[i, t, tag]
+    tag = score.argmax(1)
+    rows = np.arange(b)
+    for t in range(n - 1, -1, -1):                              # back through the batch at once
+        live = t < lengths
+        paths[:, t] = np.where(live, tag, 0)
+        tag = np.where(live, back[rows, t, tag], tag)
     return paths
 
 

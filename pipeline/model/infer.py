@@ -21,6 +21,9 @@ from .bio import allowed_transitions, spans_from_tags, viterbi
 from .features import CharEncoder, collate, encode_windows
 
 
+DECODE_PIECES = 512  # pieces decoded in one batch (memory: 512 x window x tags scores and back-pointers)
+
+
 @dataclass
 class InferenceSettings:
     """configs/model.yaml ``inference``."""
@@ -94,23 +97,25 @@ class ModelTagger:
         if self.transitions is not None:
             trans, first = trans + self.transitions[0], first + self.transitions[1]
         o = self.names.index("O")
+        ems, reads = self.emissions(docs, spans, cues)
+        best = [np.full(len(em), o, dtype=np.int64) for em in ems]
+        pieces = [(i, a, b) for i, (em, read) in enumerate(zip(ems, reads))
+                  for a, b in decoding_pieces(read, em.argmax(1) == o, self.window)]
+        for c in range(0, len(pieces), DECODE_PIECES):  # the pieces of all documents, decoded together
+            chunk = pieces[c:c + DECODE_PIECES]
+            batch = np.zeros((len(chunk), max(b - a for _, a, b in chunk), len(self.names)), dtype=np.float32)
+            for j, (i, a, b) in enumerate(chunk):
+                batch[j, :b - a] = ems[i][a:b]
+            paths = viterbi(batch, [b - a for _, a, b in chunk], trans, first)
+            for j, (i, a, b) in enumerate(chunk):
+                best[i][a:b] = paths[j, :b - a]
         out = []
-        for doc, em, read in zip(docs, *self.emissions(docs, spans, cues)):
-            pieces = decoding_pieces(read, em.argmax(1) == o, self.window)
-            best = np.full(len(em), o, dtype=np.int64)
-            if pieces:
-                width = max(b - a for a, b in pieces)
-                batch = np.zeros((len(pieces), width, len(self.names)), dtype=np.float32)
-                for i, (a, b) in enumerate(pieces):
-                    batch[i, :b - a] = em[a:b]
-                paths = viterbi(batch, [b - a for a, b in pieces], trans, first)
-                for i, (a, b) in enumerate(pieces):
-                    best[a:b] = paths[i, :b - a]
+        for doc, em, tags in zip(docs, ems, best):
             z = em - em.max(1, keepdims=True)
             probs = np.exp(z) / np.exp(z).sum(1, keepdims=True)
             ents = []
-            for a, b, label in spans_from_tags([self.names[t] for t in best]):
-                conf = float(probs[np.arange(a, b), best[a:b]].mean())
+            for a, b, label in spans_from_tags([self.names[t] for t in tags]):
+                conf = float(probs[np.arange(a, b), tags[a:b]].mean())
                 ents.append(Entity(start=a, end=b, label=label, text=doc.text[a:b], confidence=conf, source="model"))
             out.append(ents)
         return out
