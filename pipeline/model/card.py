@@ -120,11 +120,13 @@ def write_card(model_dir: Path, cv_path: Optional[Path] = None, test_path: Optio
                   f"({cv['seconds'] / 60:.0f} minutes on 2 CPU cores).", "", cv_table(cv)]
     if fold_paths:
         folds = [json.loads(project_path(p).read_text(encoding="utf-8")) for p in fold_paths]
-        f = folds[0]
-        lines += ["", f"## One fold of the cross-validation (fold {f['fold']} of {f['folds']}, by document)",
-                  f"Trained on {f['train_documents']} development documents, scored on the {f['held_documents']} "
-                  "held out, as the default pipeline tags them (`bench/model_fold.py`); the rules-only pipeline "
-                  "on the same documents last.", "", fold_table(folds)]
+        f, done = folds[0], sorted({r["fold"] for r in folds})
+        lines += ["", f"## Cross-validation by document: fold{'s' if len(done) > 1 else ''} "
+                      f"{', '.join(map(str, done))} of {f['folds']}",
+                  "Each fold's model is trained on the other development documents and scored on those held "
+                  f"out ({f['train_documents']} and {f['held_documents']} in fold {f['fold']}), as the default "
+                  "pipeline tags them (`bench/model_fold.py`); the rules-only pipeline on the same documents "
+                  "after it.", "", fold_table(folds)]
     if bench_path and project_path(bench_path).exists():
         bench = json.loads(project_path(bench_path).read_text(encoding="utf-8"))
         lines += ["", "## Speed (bench/bench_pipeline.py, one run on 2 CPU cores, the corpus excerpts read once)", "",

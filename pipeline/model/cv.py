@@ -116,16 +116,32 @@ def cv_table(result: dict) -> str:
 
 
 def fold_table(results: Sequence[dict]) -> str:
-    """Markdown table of single-fold results (bench/model_fold.py), the rules-only pipeline on the
-    same held-out documents last."""
+    """Markdown table of single-fold results (bench/model_fold.py), each fold's rows followed by the
+    rules-only pipeline on the same held-out documents; with several folds, their means last."""
     rows = ["| settings (over configs/train.yaml) | held-out PROJECT P / R / F1 | one boundary | MONEY F1 "
             "| QUANTITY F1 | training-sample PROJECT F1 |", "|---|---|---:|---:|---:|---:|"]
+    keys = ("PROJECT_P", "PROJECT_R", "PROJECT", "PROJECT_one_boundary", "MONEY", "QUANTITY")
 
     def row(name: str, h: dict, train: str) -> str:
         return (f"| {name} | {h['PROJECT_P']:.3f} / {h['PROJECT_R']:.3f} / **{h['PROJECT']:.3f}** | "
                 f"{h['PROJECT_one_boundary']:.3f} | {h['MONEY']:.3f} | {h['QUANTITY']:.3f} | {train} |")
-    for r in results:
-        name = ", ".join(f"{k}={v}" for k, v in r["overrides"].items() if k != "threads") or "configs/train.yaml as is"
-        rows.append(row(name, r["held"], f"{r['train_sample']['PROJECT']:.3f}"))
-    rows.append(row("rules-only pipeline", results[0]["held_rules_only"], "–"))
+
+    def settings_of(r: dict) -> str:
+        return ", ".join(f"{k}={v}" for k, v in r["overrides"].items() if k != "threads") or "configs/train.yaml as is"
+
+    folds = sorted({r["fold"] for r in results})
+    prefix = (lambda f: f"fold {f}: ") if len(folds) > 1 else (lambda f: "")
+    for f in folds:
+        mine = [r for r in results if r["fold"] == f]
+        rows += [row(prefix(f) + settings_of(r), r["held"], f"{r['train_sample']['PROJECT']:.3f}") for r in mine]
+        rows.append(row(prefix(f) + "rules-only pipeline", mine[0]["held_rules_only"], "–"))
+    if len(folds) > 1:
+        for name in dict.fromkeys(settings_of(r) for r in results):
+            same = [r for r in results if settings_of(r) == name]
+            if len(same) == len(folds):
+                rows.append(row(f"mean of {len(folds)} folds: {name}",
+                                {k: sum(r["held"][k] for r in same) / len(same) for k in keys}, "–"))
+        first = [next(r for r in results if r["fold"] == f) for f in folds]
+        rows.append(row(f"mean of {len(folds)} folds: rules-only pipeline",
+                        {k: sum(r["held_rules_only"][k] for r in first) / len(first) for k in keys}, "–"))
     return "\n".join(rows)
