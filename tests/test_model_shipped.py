@@ -94,3 +94,17 @@ def test_inference_loads_it_in_plain_torch_with_the_scores_of_the_transformers_m
     cues = torch.randint(0, 2, (1, ids.shape[1], len(hf.config.cue_channels)))
     with torch.inference_mode():
         assert torch.allclose(plain(ids, None, cues), hf(input_ids=ids, cue_ids=cues).logits, atol=1e-5)
+
+
+def test_the_model_card_example_runs_as_written(model_dir):
+    """The card's "Use" snippet, run as a user would copy it, from the checkout's root."""
+    import ast
+    import re
+    card = (model_dir / "README.md").read_text(encoding="utf-8")
+    (snippet,) = re.findall(r"## Use\n```python\n(.*?)```", card, re.S)
+    text = "基本支出284.32万元，占比57.23%。"
+    code = snippet + f"print(sorted((g['entity_group'], {text!r}[g['start']:g['end']]) for g in tagger({text!r})))\n"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=model_dir.parent.parent)
+    assert run.returncode == 0, run.stderr[-2000:]
+    found = set(ast.literal_eval(run.stdout.strip().splitlines()[-1]))
+    assert {("MONEY", "284.32万元"), ("PERCENT", "57.23%")} <= found

