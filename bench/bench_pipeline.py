@@ -79,13 +79,11 @@ def _system(name: str):
         peer = PEERS["recognizers-text"]
         return lambda texts: [peer("x", t) for t in texts]
     from pipeline.batch.run import BatchSettings
-    from pipeline.config import load_config
+    from pipeline.config import apply_overrides, load_config
     from pipeline.language import Pipeline
     config = load_config("pipeline" if name in ("default", FP32) else name)
     if name == FP32:
-        for spec in config["components"]:
-            if spec["name"] == "model_tagger":
-                spec["settings"] = {"inference": {"quantize": None}}
+        config = apply_overrides(config, ["--components.model_tagger.inference.quantize", "null"])
     nlp = Pipeline.from_config(config)
     group = BatchSettings.load().local.message_docs
     return lambda texts: list(nlp.pipe(texts, batch_size=group))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import jixiao
-from pipeline.config import load_config
+from pipeline.config import apply_overrides, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = "pipeline-rules"
@@ -45,11 +45,7 @@ def test_pipe_runs_the_model_on_a_batch_as_on_each_document_alone():
     """Documents extracted together get what each gets alone (the model batches their windows).
     Exact in fp32; int8, as shipped, scales a batch's activations together, and bench_pipeline.py
     counts the entities that then differ."""
-    config = load_config("pipeline")
-    for spec in config["components"]:
-        if spec["name"] == "model_tagger":
-            spec["settings"] = {"inference": {"quantize": None}}
-    nlp = jixiao.load(config)
+    nlp = jixiao.load(apply_overrides(load_config("pipeline"), ["--components.model_tagger.inference.quantize", "null"]))
     texts = [TEXTS[0], "2023年城区道路改造工程完成投资1200万元。", TEXTS[1]]
     alone = [nlp(jixiao.Document(id=f"doc{i}", text=t)).to_json() for i, t in enumerate(texts)]
     together = [d.to_json() for d in nlp.pipe(texts, batch_size=3)]

@@ -126,9 +126,10 @@ def load_tagger(model_dir: Path):
     encoder loads in plain torch (``network.CharTagger``, the tokenizer through ``tokenizers``);
     any other checkpoint through the ``transformers`` Auto classes."""
     from .network import CharTagger
-    if CharTagger.loadable(model_dir):
+    model = CharTagger.from_dir(model_dir)
+    if model is not None:
         from tokenizers import Tokenizer
-        return CharTagger.from_dir(model_dir), Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        return model, Tokenizer.from_file(str(model_dir / "tokenizer.json"))
     from transformers import AutoModelForTokenClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
     from .modeling import register

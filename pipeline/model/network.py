@@ -155,8 +155,7 @@ class NetworkConfig:
     stride: int = 192
 
     @classmethod
-    def from_json(cls, path: Path) -> "NetworkConfig":
-        raw = json.loads(path.read_text(encoding="utf-8"))
+    def from_dict(cls, raw: dict) -> "NetworkConfig":
         known = {f.name for f in fields(cls)}
         return cls(**{**{k: v for k, v in raw.items() if k in known},
                       "id2label": {int(k): v for k, v in raw["id2label"].items()}})
@@ -175,17 +174,16 @@ class CharTagger(TaggerLayers, nn.Module):
         return self.emissions(input_ids, attention_mask, cue_ids)
 
     @classmethod
-    def loadable(cls, model_dir: Path) -> bool:
-        """A jixiao tagger of its own encoder (an ``hf`` encoder needs ``transformers``)."""
-        path = model_dir / "config.json"
-        if not path.is_file() or not (model_dir / "model.safetensors").is_file():
-            return False
+    def from_dir(cls, model_dir: Path) -> Optional["CharTagger"]:
+        """The saved tagger, or None when the directory holds another model (an ``hf`` encoder or any
+        other checkpoint needs ``transformers``)."""
+        path, weights = model_dir / "config.json", model_dir / "model.safetensors"
+        if not path.is_file() or not weights.is_file():
+            return None
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return raw.get("model_type") == MODEL_TYPE and raw.get("encoder", "bigru") != "hf"
-
-    @classmethod
-    def from_dir(cls, model_dir: Path) -> "CharTagger":
+        if raw.get("model_type") != MODEL_TYPE or raw.get("encoder", "bigru") == "hf":
+            return None
         from safetensors.torch import load_file
-        model = cls(NetworkConfig.from_json(model_dir / "config.json"))
-        model.load_state_dict(load_file(str(model_dir / "model.safetensors")))
+        model = cls(NetworkConfig.from_dict(raw))
+        model.load_state_dict(load_file(str(weights)))
         return model.eval()
