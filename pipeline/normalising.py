@@ -8,6 +8,7 @@ exactly, whatever was widened (㎡ → 平方米), narrowed (full-width digits) 
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,8 +25,8 @@ _DIGIT_LIKE = {"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1"}
 @dataclass
 class NormalisedText:
     text: str
-    starts: list[int]
-    ends: list[int]
+    starts: array  # of int, one per character of ``text`` (4 bytes each, not a list's 36)
+    ends: array
     original: str
 
     def to_original(self, start: int, end: int) -> Span:
@@ -41,26 +42,27 @@ class _Builder:
     def __init__(self, original: str):
         self.original = original
         self.out: list[str] = []
-        self.starts: list[int] = []
-        self.ends: list[int] = []
+        self.starts = array("i")
+        self.ends = array("i")
 
     def emit(self, piece: str, o_start: int, o_end: int) -> None:
-        for ch in piece:
-            self.out.append(ch)
-            self.starts.append(o_start)
-            self.ends.append(o_end)
+        """``piece``, every character of it from ``original[o_start:o_end]``."""
+        self.out.append(piece)
+        self.starts.extend([o_start] * len(piece))
+        self.ends.extend([o_end] * len(piece))
+
+    def copy(self, a: int, b: int, text: str) -> None:
+        """``text[a:b]`` as it stands, each character from its own position."""
+        self.out.append(text[a:b])
+        self.starts.extend(range(a, b))
+        self.ends.extend(range(a + 1, b + 1))
 
     def build(self) -> NormalisedText:
         return NormalisedText("".join(self.out), self.starts, self.ends, self.original)
 
 
-def _narrow(ch: str) -> str:
-    o = ord(ch)
-    if 0xFF01 <= o <= 0xFF5E:
-        return chr(o - _WIDE_OFFSET)
-    if ch in _SPACES:
-        return " "
-    return ch
+# full-width ASCII -> half-width, exotic spaces -> space (str.translate: one character for one)
+_NARROW = {**{o: o - _WIDE_OFFSET for o in range(0xFF01, 0xFF5F)}, **{ord(c): " " for c in _SPACES}}
 
 
 _SYMBOL_RE = re.compile("|".join(sorted(map(re.escape, _SYMBOLS), key=len, reverse=True)))
@@ -74,13 +76,20 @@ def normalise(text: str) -> NormalisedText:
     (O→0, l→1), full-width commas between digit groups, and layout spaces are repaired.
     """
     # Pass 1: character-wise narrowing (1:1), then OCR look-alike words (1:1, configs/ocr.yaml).
-    narrowed = "".join(_narrow(c) for c in text)
+    narrowed = text.translate(_NARROW)
     repairs = _ocr_repairs()
     for read, means in repairs["confusions"]:
         narrowed = narrowed.replace(read, means)
     b = _Builder(text)
     i, n = 0, len(narrowed)
+    special = _special_re(repairs["decimal_marks"])
     while i < n:
+        at = special.search(narrowed, i)
+        j = at.start() if at else n
+        if j > i:  # characters no step below changes, copied as one run
+            b.copy(i, j, narrowed)
+            i = j
+            continue
         m = _SYMBOL_RE.match(narrowed, i)
         if m:
             piece = m.group(0)
@@ -99,7 +108,7 @@ def normalise(text: str) -> NormalisedText:
             b.starts and _extend_last(b, i + 1)
         elif ch in repairs["decimal_marks"] and prev.isdigit() and _DECIMALS_THEN_UNIT.match(narrowed, i + 1):
             b.emit(".", i, i + 1)  # OCR read the decimal point as ":" / "," / "。" ("42:77%")
-        elif ch == " " and b.out and _spurious_space(narrowed, i, repairs["unit_spaces"]):
+        elif ch == " " and b.starts and _spurious_space(narrowed, i, repairs["unit_spaces"]):
             _extend_last(b, i + 1)
         elif ch == "." and prev.isdigit() and nxt == " " and i + 2 < n and narrowed[i + 2].isdigit():
             b.emit(".", i, i + 2)  # "35. 3" -> "35.3": the space goes with the point
@@ -109,6 +118,14 @@ def normalise(text: str) -> NormalisedText:
             b.emit(ch, i, i + 1)
         i += 1
     return b.build()
+
+
+@lru_cache(maxsize=4)
+def _special_re(decimal_marks: str) -> re.Pattern:
+    """Where a step of ``normalise`` may change something: a unit symbol, an OCR look-alike digit,
+    a comma, a space, a point or a decimal mark; every other character is copied unchanged."""
+    chars = "".join(sorted(set(_DIGIT_LIKE) | set(", .") | set(decimal_marks)))
+    return re.compile(_SYMBOL_RE.pattern + "|[" + re.escape(chars) + "]")
 
 
 _DECIMALS_THEN_UNIT = re.compile(r"(?:\d{1,2}|\d{4})(?=\s?(?:万|亿|元|%|平方|亩|公里|米|个百分点))")

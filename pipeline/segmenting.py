@@ -66,3 +66,13 @@ def _jieba():
 def segment(text: str, hmm: bool = True) -> list[Token]:
     """Words of ``text`` with their offsets (jieba with the domain dictionary)."""
     return [Token(a, b, w) for w, a, b in _jieba().tokenize(text, HMM=hmm)]
+
+
+
+@lru_cache(maxsize=1)
+def pos_tagger():
+    """jieba's part-of-speech tagger with the domain dictionary (``pipeline.postagging``)."""
+    _jieba()
+    from jieba import posseg
+    from .postagging import PosTagger
+    return PosTagger(posseg.dt)

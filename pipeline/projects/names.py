@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Optional
 
 from ..config import load_config
+from ..segmenting import pos_tagger
 
 NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9#（）()“”\-·]")
 _YEAR_RE = re.compile(r"(?:\d{4}|[〇零一二三四五六七八九]{4})(?:\s*[-—至]\s*\d{4})?\s*年度?")
@@ -24,14 +24,6 @@ class Name:
     start: int
     end: int
     kind: str
-
-
-@lru_cache(maxsize=1)
-def _posseg():
-    from ..segmenting import _jieba
-    _jieba()  # the domain dictionary
-    import jieba.posseg as posseg
-    return posseg
 
 
 class NameRules:
@@ -262,7 +254,7 @@ class NameRules:
 
 
 def pos_words(s: str) -> tuple[tuple[str, str], ...]:
-    return tuple((p.word, p.flag) for p in _posseg().cut(s))
+    return tuple((p.word, p.flag) for p in pos_tagger().cut(s))
 
 
 def _freq(w: str) -> Optional[int]:
