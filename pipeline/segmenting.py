@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,6 +25,8 @@ class Token:
 
 SENTENCE_ENDS = "。！？!?\n"
 CLAUSE_ENDS = "；;"
+_SENTENCE_END_RE = re.compile("[" + re.escape(SENTENCE_ENDS) + "]")
+_CLAUSE_END_RE = re.compile("[" + re.escape(SENTENCE_ENDS + CLAUSE_ENDS) + "]")
 
 
 class Sentences:
@@ -31,8 +34,8 @@ class Sentences:
 
     def __init__(self, text: str):
         self.length = len(text)
-        self._sentence = [i for i, c in enumerate(text) if c in SENTENCE_ENDS]
-        self._clause = [i for i, c in enumerate(text) if c in SENTENCE_ENDS or c in CLAUSE_ENDS]
+        self._sentence = [m.start() for m in _SENTENCE_END_RE.finditer(text)]
+        self._clause = [m.start() for m in _CLAUSE_END_RE.finditer(text)]
 
     def sentence(self, pos: int) -> tuple[int, int]:
         """The sentence around ``pos``: after the end before it, up to (not including) its own end."""

@@ -110,7 +110,7 @@ class Text:
         self.figs = ByPosition(figs)
         self.sentences = Sentences(text)
         self.depth, self._closing = _brackets(text)
-        self._newlines = [i for i, c in enumerate(text) if c == "\n"]
+        self._newlines = [m.start() for m in re.finditer("\n", text)]
         years = [(m.start(), m.end(), int(m.group(1))) for m in _YEAR.finditer(text)]
         self._years = ByPosition(years, start=lambda y: y[1])            # by where they end
         self._head_years = ByPosition([y for y in years if y[2] >= 2000], start=lambda y: y[1])
