@@ -28,7 +28,7 @@ def run(out: str, fold: int, k: int, config: str, overrides: dict, save: str | N
     from pipeline.model.cv import folds_of, policy, predict, rules_only
     from pipeline.model.infer import InferenceSettings, ModelTagger
     from pipeline.model.train import TrainSettings, gold_documents, train_on
-    s = TrainSettings.load(config, **overrides)
+    s = settings(TrainSettings, {**load_config(config), **overrides})  # an explicit null (base=null) stays null
     docs = gold_documents(s.gold)
     held = set(folds_of(docs, k)[fold - 1])
     train = [d for d in docs if d.id not in held]
