@@ -64,3 +64,22 @@ def test_a_group_has_one_document_s_time_bound_and_only_the_slow_document_fails(
     assert [(r.status, r.stage) for r, _ in got] == [("ok", None), ("failed", "limit"), ("ok", None)]
     assert got[1][0].error == limits.timed_out()
     assert entities(got[0][1]) == [("33亩", "QUANTITY", 33.0), ("300万元", "MONEY", 3000000.0)]
+
+
+def test_a_failed_group_reads_no_document_twice(nlp, monkeypatch):
+    """A scan is OCR'd once: the documents of a failed group are redone from copies taken as read."""
+    import pipeline.batch.read as read
+    reads = []
+    real = read.read_item
+    monkeypatch.setattr(read, "read_item", lambda item: reads.append(item.name) or real(item))
+
+    def breaks_on_marker(doc, view):
+        if "故障" in doc.text:
+            raise ValueError("a component fault")
+
+    faulty = Pipeline(nlp.components + [breaks_on_marker], nlp.names + ["fault"])
+    got = extract_items(faulty, items(GOOD[0], "故障：100万元", GOOD[1]), LIMITS)
+    assert sorted(reads) == ["d0.txt", "d1.txt", "d2.txt"]
+    assert [r.status for r, _ in got] == ["ok", "failed", "ok"]
+    # redone from the copy as read, not from the document the group had half extracted
+    assert entities(got[0][1]) == [("33亩", "QUANTITY", 33.0), ("300万元", "MONEY", 3000000.0)]

@@ -2,6 +2,7 @@
 Every failure becomes a failed ``DocResult`` naming the stage, never an exception."""
 from __future__ import annotations
 
+import copy
 import time
 from typing import Optional, Sequence
 
@@ -30,13 +31,7 @@ def extract_item(nlp, item: Item, limits: DocumentLimits, worker: str = "",
             got = _read(item, limits, base)
             if isinstance(got, DocResult):
                 return got, None
-            doc, read = got
-            t1 = time.perf_counter()
-            try:
-                nlp(doc)
-            except Exception as exc:
-                return DocResult(status="failed", stage="extract", error=f"{type(exc).__name__}: {exc}", **read), None
-            return _ok(doc, read, extract_ms=(time.perf_counter() - t1) * 1e3), doc
+            return _extract(nlp, *got)
     except DocumentTimeout:
         return DocResult(status="failed", stage="limit", error=limits.timed_out(), **base), None
 
@@ -46,8 +41,9 @@ def extract_items(nlp, work: Sequence[tuple[Item, int]], limits: DocumentLimits,
     """``extract_item`` for each of ``work`` (items with their attempt numbers), in order, with the
     readable documents extracted together (``nlp.run``: the model batches their windows).  The group
     has the time bound of one document (``max_seconds``); if it fails or runs out of time, each of its
-    documents is read and extracted again on its own, within its own bound, so only the one at fault
-    fails.  A document's ``extract_ms`` is its share of the group's time by characters."""
+    documents is extracted again on its own, from a copy taken as it was read (a scan is not read
+    again), within its own bound, so only the one at fault fails.  A document's ``extract_ms`` is its
+    share of the group's time by characters."""
     out: list = [None] * len(work)
     group: list[tuple[int, Document, dict]] = []
     for i, (item, attempts) in enumerate(work):
@@ -63,13 +59,18 @@ def extract_items(nlp, work: Sequence[tuple[Item, int]], limits: DocumentLimits,
             group.append((i, *got))
     if not group:
         return out
+    as_read = [copy.deepcopy(doc) for _, doc, _ in group]
     t1 = time.perf_counter()
     try:
         with deadline(limits.max_seconds):
             nlp.run([doc for _, doc, _ in group])
     except (Exception, DocumentTimeout):
-        for i, _, _ in group:
-            out[i] = extract_item(nlp, work[i][0], limits, worker, work[i][1])
+        for (i, _, read), doc in zip(group, as_read):
+            try:
+                with deadline(limits.max_seconds):
+                    out[i] = _extract(nlp, doc, read)
+            except DocumentTimeout:
+                out[i] = DocResult(status="failed", stage="limit", error=limits.timed_out(), **read), None
         return out
     seconds = time.perf_counter() - t1
     chars = sum(len(doc.text) for _, doc, _ in group) or 1
@@ -98,6 +99,16 @@ def _read(item: Item, limits: DocumentLimits, base: dict) -> DocResult | tuple[D
     except ReadError as exc:
         return DocResult(status="failed", stage="limit", error=exc.cause, **read)
     return doc, dict(read_ms=(time.perf_counter() - t0) * 1e3, **read)
+
+
+def _extract(nlp, doc: Document, read: dict) -> tuple[DocResult, Optional[Document]]:
+    """Extract one document that was read; a failure is a failed result naming the cause."""
+    t1 = time.perf_counter()
+    try:
+        nlp(doc)
+    except Exception as exc:
+        return DocResult(status="failed", stage="extract", error=f"{type(exc).__name__}: {exc}", **read), None
+    return _ok(doc, read, extract_ms=(time.perf_counter() - t1) * 1e3), doc
 
 
 def _ok(doc: Document, read: dict, extract_ms: float) -> DocResult:
