@@ -71,7 +71,6 @@ def segment(text: str, hmm: bool = True) -> list[Token]:
     return [Token(a, b, w) for w, a, b in _jieba().tokenize(text, HMM=hmm)]
 
 
-
 @lru_cache(maxsize=1)
 def pos_tagger():
     """jieba's part-of-speech tagger with the domain dictionary (``pipeline.postagging``)."""
