@@ -82,13 +82,14 @@ def normalise(text: str) -> NormalisedText:
         narrowed = narrowed.replace(read, means)
     b = _Builder(text)
     i, n = 0, len(narrowed)
-    special = _special_re(repairs["decimal_marks"])
+    special = -1  # where the next character a step below may change stands (searched once each)
     while i < n:
-        at = special.search(narrowed, i)
-        j = at.start() if at else n
-        if j > i:  # characters no step below changes, copied as one run
-            b.copy(i, j, narrowed)
-            i = j
+        if special < i:
+            at = repairs["special"].search(narrowed, i)
+            special = at.start() if at else n
+        if special > i:  # characters no step below changes, copied as one run
+            b.copy(i, special, narrowed)
+            i = special
             continue
         m = _SYMBOL_RE.match(narrowed, i)
         if m:
@@ -120,14 +121,6 @@ def normalise(text: str) -> NormalisedText:
     return b.build()
 
 
-@lru_cache(maxsize=4)
-def _special_re(decimal_marks: str) -> re.Pattern:
-    """Where a step of ``normalise`` may change something: a unit symbol, an OCR look-alike digit,
-    a comma, a space, a point or a decimal mark; every other character is copied unchanged."""
-    chars = "".join(sorted(set(_DIGIT_LIKE) | set(", .") | set(decimal_marks)))
-    return re.compile(_SYMBOL_RE.pattern + "|[" + re.escape(chars) + "]")
-
-
 _DECIMALS_THEN_UNIT = re.compile(r"(?:\d{1,2}|\d{4})(?=\s?(?:万|亿|元|%|平方|亩|公里|米|个百分点))")
 _DECIMAL_SPACE = re.compile(r"\d+\.\d+ \d+\s?(?:万|亿|元|%)")
 
@@ -140,10 +133,15 @@ def _ocr_repairs() -> dict:
         cfg = load_config("ocr").get("repairs") or {}
     except FileNotFoundError:
         cfg = {}
+    decimal_marks = cfg.get("decimal_marks", "")
+    # where a step of ``normalise`` may change something: a unit symbol, an OCR look-alike digit, a
+    # comma, a space, a point or a decimal mark; every other character is copied unchanged
+    changeable = "".join(sorted(set(_DIGIT_LIKE) | set(", .") | set(decimal_marks)))
     return {
         "confusions": [(c["read"], c["means"]) for c in cfg.get("confusions", []) if len(c["read"]) == len(c["means"])],
-        "decimal_marks": cfg.get("decimal_marks", ""),
+        "decimal_marks": decimal_marks,
         "unit_spaces": tuple(cfg.get("unit_spaces", ())),
+        "special": re.compile(_SYMBOL_RE.pattern + "|[" + re.escape(changeable) + "]"),
     }
 
 
